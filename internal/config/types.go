@@ -1,0 +1,237 @@
+package config
+
+import (
+	"time"
+
+	"github.com/switchboardhq/switchboard/internal/integration"
+)
+
+// Config is a validated, immutable snapshot of one API and its stage. The file keys are given in
+// each field's comment; docs/config.md is the user-facing reference.
+type Config struct {
+	// File is the path the config was loaded from; "" when it came from the Go API.
+	File string
+
+	// Name is the API name (key `name`; SST `cdk.webSocketApi.apiName`). Default "switchboard".
+	Name string
+	// Region is the AWS region reported in ARNs and expected in SigV4 scopes (key `region`).
+	// Default "us-east-1".
+	Region string
+	// AccountID is the 12-digit account id used in ARNs (key `accountId`). Default "000000000000".
+	AccountID string
+	// APIID is the 10-character lowercase API id reported as requestContext.apiId (key `apiId`).
+	// Default: derived deterministically from Name.
+	APIID string
+	// RouteSelectionExpression picks the route key of a message (key `routeSelectionExpression`).
+	// Default "$request.body.action".
+	RouteSelectionExpression string
+	// Defaults holds props applied to every route's function (key `defaults`).
+	Defaults Defaults
+	// Routes maps a route key to its target (key `routes`).
+	Routes map[string]Route
+	// Authorizer is the API's default authorizer for $connect (key `authorizer`).
+	Authorizer Authorizer
+	// AccessLog configures access logging (key `accessLog`).
+	AccessLog AccessLog
+	// CustomDomain configures a custom domain (key `customDomain`).
+	CustomDomain CustomDomain
+	// Stage holds the stage settings (key `stage`).
+	Stage Stage
+	// Limits holds the runtime limits, AWS's quotas by default (key `limits`).
+	Limits Limits
+	// Server holds Switchboard's own server settings (key `server`).
+	Server Server
+}
+
+// Defaults is the `defaults` key.
+type Defaults struct {
+	// Function is `defaults.function`: props merged into every route's function. environment,
+	// permissions and layers are merged; every other prop is overridden by the route's own.
+	Function *Function
+}
+
+// TargetKind says what handles a route or an authorizer.
+type TargetKind int
+
+// The kinds of target.
+const (
+	TargetNone     TargetKind = iota
+	TargetFunction            // a Lambda-style function handler run by a worker (`function`)
+	TargetURL                 // an HTTP backend (`type: url`)
+	TargetGo                  // an in-process Go handler (Go API only)
+)
+
+// Target is what handles a route or an authorizer.
+type Target struct {
+	Kind TargetKind
+	// URL is the backend of a TargetURL: the event JSON is POSTed there and a proxy response is
+	// read back (key `url`).
+	URL string
+	// Function is the function of a TargetFunction, before defaults.function is merged in (a
+	// handler string `"src/connect.main"` is the same as `{handler: "src/connect.main"}`).
+	Function *Function
+	// Go is the handler of a TargetGo; never set from a file.
+	Go integration.Invoker
+}
+
+// Route is one entry of `routes`. Its value is a handler string, `{function: ...}`, or
+// `{type: url, url: ...}`, each optionally with `returnResponse` and `auth`.
+type Route struct {
+	Key    string
+	Target Target
+	// ReturnResponse makes the route two-way: the handler's body is sent back to the client
+	// (key `returnResponse`; CDK `returnResponse`). Default false.
+	ReturnResponse bool
+	// IAM requires SigV4 authorization for this route (key `auth: {iam: true}`).
+	IAM bool
+}
+
+// Function is a Lambda-style function definition (SST FunctionProps).
+type Function struct {
+	// Handler is the handler path, e.g. "src/connect.main" (key `handler`).
+	Handler string
+	// Runtime is e.g. "nodejs20.x", "python3.12", "go" (key `runtime`); "" infers it from the
+	// file found.
+	Runtime string
+	// Timeout bounds one invocation (key `timeout`: seconds as a number, or "20 seconds").
+	// Zero means unset.
+	Timeout time.Duration
+	// MemoryMB is the memory size in MB (key `memory`: a number of MB, or "1024 MB", "2 GB").
+	// Zero means unset.
+	MemoryMB int
+	// Environment is merged with the defaults' (key `environment`).
+	Environment map[string]string
+	// Permissions is merged with the defaults' (key `permissions`).
+	Permissions []Permission
+	// Layers is merged with the defaults' (key `layers`).
+	Layers []string
+	// ReservedConcurrency caps concurrent invocations (key `reservedConcurrency`). Zero means unset.
+	ReservedConcurrency int
+}
+
+// Permission is one SST permission: a string (`"s3"`, `"dynamodb:GetItem"`, an ARN) or an IAM
+// policy statement `{effect, actions, resources}`.
+type Permission struct {
+	String    string
+	Effect    string
+	Actions   []string
+	Resources []string
+}
+
+// AuthorizerType is the kind of the API's authorizer.
+type AuthorizerType string
+
+// The authorizer types of the seeds.
+const (
+	AuthorizerNone   AuthorizerType = "none"
+	AuthorizerIAM    AuthorizerType = "iam"
+	AuthorizerLambda AuthorizerType = "lambda"
+)
+
+// Authorizer is the `authorizer` key: "none", "iam", or
+// `{type: lambda, function | url, identitySource, name, resultsCacheTtl}`.
+type Authorizer struct {
+	Type AuthorizerType
+	// Name names the authorizer (key `name`).
+	Name string
+	// Target is the authorizer function or URL of a lambda authorizer.
+	Target Target
+	// IdentitySource lists where the identity comes from, e.g. "route.request.header.Authorization"
+	// (key `identitySource`, a string or a list). Default ["route.request.header.Authorization"].
+	IdentitySource []string
+	// ResultsCacheTTL caches results keyed by the identity sources (key `resultsCacheTtl`).
+	// Zero (the default) disables caching, as on AWS.
+	ResultsCacheTTL time.Duration
+	// CredentialsFile names the IAM credentials and policies file (key `credentialsFile`).
+	CredentialsFile string
+}
+
+// AccessLog is the `accessLog` key: true/false, a format string, or
+// `{format, destination, destinationArn, retention}`.
+type AccessLog struct {
+	Enabled bool
+	// Format is the $context template. Default: the JSON format SST uses.
+	Format string
+	// Destination is "stdout", "stderr" or a file path (key `destination`). Default "stdout".
+	Destination string
+	// DestinationARN and Retention are accepted for compatibility with SST props.
+	DestinationARN string
+	Retention      string
+}
+
+// CustomDomain is the `customDomain` key: a domain name string or
+// `{domainName, hostedZone, path, isExternalDomain, certificate, key}`.
+type CustomDomain struct {
+	DomainName       string
+	HostedZone       string
+	Path             string
+	IsExternalDomain bool
+	// CertificateFile and KeyFile are PEM files for TLS on the custom domain.
+	CertificateFile string
+	KeyFile         string
+}
+
+// Stage is the `stage` key.
+type Stage struct {
+	// Name is the stage name, the first path segment of every URL (key `name`). Default "local".
+	Name string
+	// AutoDeploy makes route changes through the Go API take effect at once (key `autoDeploy`).
+	// Default true, as SST's WebSocketApi sets it.
+	AutoDeploy bool
+	// Throttle is the stage's default route throttle (key `throttle`).
+	Throttle Throttle
+	// Variables are the stage variables, delivered as stageVariables (key `variables`).
+	Variables map[string]string
+}
+
+// Throttle is a token bucket: RateLimit tokens per second refill a bucket of BurstLimit.
+// Both zero means no throttling.
+type Throttle struct {
+	RateLimit  float64 // key `rateLimit`
+	BurstLimit int     // key `burstLimit`
+}
+
+// BinaryMode says what happens to a binary frame from a client.
+type BinaryMode string
+
+// The binary modes.
+const (
+	BinaryReject BinaryMode = "reject" // close with 1003, as AWS does (default)
+	BinaryBase64 BinaryMode = "base64" // deliver as a MESSAGE event with isBase64Encoded true
+)
+
+// Limits is the `limits` key. Every field defaults to AWS's quota.
+type Limits struct {
+	// MaxMessageBytes is the largest message a client may send or @connections may post
+	// (key `maxMessageBytes`). Default 131072 (128 KB); over it the connection closes with 1009.
+	MaxMessageBytes int
+	// MaxFrameBytes is the largest single frame (key `maxFrameBytes`). Default 32768.
+	MaxFrameBytes int
+	// IdleTimeout closes a connection without client messages for this long with 1001
+	// (key `idleTimeout`). Default 10m.
+	IdleTimeout time.Duration
+	// MaxConnectionDuration closes any connection this old with 1001 (key
+	// `maxConnectionDuration`). Default 2h.
+	MaxConnectionDuration time.Duration
+	// IntegrationTimeout bounds every integration call (key `integrationTimeout`). Default 29s.
+	IntegrationTimeout time.Duration
+	// BinaryMessages is "reject" (default) or "base64" (key `binaryMessages`).
+	BinaryMessages BinaryMode
+	// SendQueueBytes bounds the bytes queued for one connection (key `sendQueueBytes`). Default
+	// 1 MiB. When full, PostToConnection fails with LimitExceededException (429).
+	SendQueueBytes int
+	// WriteTimeout closes a connection whose client does not accept a frame for this long with
+	// 1006 semantics (key `writeTimeout`). Default 10s.
+	WriteTimeout time.Duration
+}
+
+// Server is the `server` key: Switchboard's own settings.
+type Server struct {
+	// Listen is the address to serve on (key `listen`); the --listen flag overrides it.
+	// Default "127.0.0.1:3001".
+	Listen string
+	// ShutdownTimeout bounds graceful shutdown (key `shutdownTimeout`). Default 10s.
+	ShutdownTimeout time.Duration
+	// NodeID identifies this node inside connection ids (key `nodeId`); default random per start.
+	NodeID string
+}
