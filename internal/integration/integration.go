@@ -36,6 +36,10 @@ type Closer interface {
 // ErrBadResponse is wrapped by errors for handler output that is not a valid proxy response.
 var ErrBadResponse = errors.New("integration returned a malformed response")
 
+// ErrThrottled is wrapped by errors for invocations refused because the handler's concurrency
+// limit was reached and no capacity freed up in time (Lambda's TooManyRequestsException).
+var ErrThrottled = errors.New("integration throttled")
+
 // Func adapts an ordinary function to Invoker.
 type Func func(ctx context.Context, req *event.Request) (*event.Response, error)
 
