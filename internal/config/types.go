@@ -41,6 +41,10 @@ type Config struct {
 	Limits Limits
 	// Server holds Switchboard's own server settings (key `server`).
 	Server Server
+
+	// src holds the file positions of the keys, for problems that cite file:line; nil for a
+	// config built in Go. Copies of the Config share it.
+	src *source
 }
 
 // Defaults is the `defaults` key.

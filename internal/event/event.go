@@ -2,8 +2,10 @@
 // and the responses it reads back, in exactly the JSON shape AWS uses (keys that AWS omits are
 // omitted here too), plus the identifiers and timestamps that go into them.
 //
-// Use Request for CONNECT, MESSAGE and DISCONNECT events, Response for what a handler returns,
-// NewConnectionID / NewID for AWS-style identifiers, and FormatRequestTime for requestTime.
+// Use Conn (its Connect, Message and Disconnect methods) to build the CONNECT, MESSAGE and
+// DISCONNECT events of a connection, DecodeResponse to read what a handler returned, NewIDs for
+// AWS-style identifiers that carry the owning node (ParseID and WellFormedID to check them),
+// FormatRequestTime for requestTime, and CloseReason for disconnectReason.
 package event
 
 // Event types, as they appear in requestContext.eventType.

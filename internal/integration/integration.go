@@ -33,8 +33,9 @@ type Closer interface {
 	Close() error
 }
 
-// ErrBadResponse is wrapped by errors for handler output that is not a valid proxy response.
-var ErrBadResponse = errors.New("integration returned a malformed response")
+// ErrBadResponse is wrapped by errors for handler output that is not a valid proxy response. It
+// is event.ErrBadResponse, so errors from event.DecodeResponse match it too.
+var ErrBadResponse = event.ErrBadResponse
 
 // ErrThrottled is wrapped by errors for invocations refused because the handler's concurrency
 // limit was reached and no capacity freed up in time (Lambda's TooManyRequestsException).

@@ -2,10 +2,278 @@ package runtimes
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/switchboardhq/switchboard/internal/integration/lambda/runtimes/bootstrap"
 )
 
-// prepareNode prepares a Node handler. (Stub: being implemented.)
-func prepareNode(ctx context.Context, spec Spec) (*Prepared, error) {
-	return nil, fmt.Errorf("handler %q: Node runtime not implemented yet", spec.Handler)
+// NodeEnv names the environment variable that overrides which Node.js executable runs handlers
+// (a path or a name looked up in PATH). Default: "node" from PATH. Node.js 20.6 or newer is needed.
+const NodeEnv = "SWITCHBOARD_NODE"
+
+// Node.js source file extensions, in the order Lambda's Node.js runtime tries them; the TypeScript
+// ones come last and are bundled with esbuild before running.
+var nodeExtensions = []string{"", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"}
+
+// nodeHandler is a Node.js handler string split the way Lambda's runtime splits it:
+// "src/ws/connect.handlers.main" is module root "src/ws/", module "connect", export "handlers.main".
+type nodeHandler struct {
+	moduleRoot string
+	module     string
+	export     string
+}
+
+func parseNodeHandler(handler string) (nodeHandler, error) {
+	if strings.Contains(handler, "..") {
+		return nodeHandler{}, fmt.Errorf("must not contain '..' (Lambda rejects it as a malformed handler name)")
+	}
+	s := strings.TrimRight(handler, "/")
+	cut := strings.LastIndex(s, "/") + 1
+	file := s[cut:]
+	module, export, ok := strings.Cut(file, ".")
+	if !ok || module == "" || export == "" {
+		return nodeHandler{}, fmt.Errorf("want <path/module>.<export>, such as src/connect.main")
+	}
+	return nodeHandler{moduleRoot: s[:cut], module: module, export: export}, nil
+}
+
+// nodeEntry is the file a Node.js handler string resolves to.
+type nodeEntry struct {
+	path string // absolute path of the file (or directory, or node_modules package) found
+	// analyzable is true for a regular file with a known extension, which esbuild can read.
+	analyzable bool
+	typescript bool
+	esm        bool // the module loads (or, for TypeScript, is bundled) as an ES module
+}
+
+// findNodeEntry looks for the handler's module as Lambda does: the extensionless path, .js, .mjs,
+// .cjs (then, Switchboard's addition, .ts, .mts, .cts), and finally a package of that name in
+// node_modules. The error names every path tried.
+func findNodeEntry(root string, h nodeHandler) (nodeEntry, error) {
+	dir := filepath.FromSlash(h.moduleRoot)
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(root, dir)
+	}
+	base := filepath.Join(dir, h.module)
+	var tried []string
+	for _, ext := range nodeExtensions {
+		p := base + ext
+		tried = append(tried, p)
+		fi, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		e := nodeEntry{path: p, analyzable: ext != "" && fi.Mode().IsRegular()}
+		switch ext {
+		case ".mjs", ".mts":
+			e.esm = true
+		case ".js", ".ts":
+			e.esm = packageTypeIsModule(filepath.Dir(p))
+		}
+		e.typescript = strings.HasSuffix(ext, "ts")
+		if e.typescript && !e.analyzable {
+			continue // a directory named like a TypeScript file
+		}
+		return e, nil
+	}
+	for _, nm := range []string{filepath.Join(root, "node_modules", h.module), filepath.Join(dir, "node_modules", h.module)} {
+		tried = append(tried, nm)
+		if fileExists(nm) {
+			return nodeEntry{path: nm}, nil
+		}
+	}
+	return nodeEntry{}, fmt.Errorf("no Node.js module found; tried %s", strings.Join(tried, ", "))
+}
+
+// packageTypeIsModule reports whether the nearest package.json at or above dir has
+// "type": "module", stopping at a node_modules directory, as Node.js and Lambda decide how to
+// load a .js file.
+func packageTypeIsModule(dir string) bool {
+	for _, d := range ancestors(dir) {
+		if filepath.Base(d) == "node_modules" {
+			return false
+		}
+		if data, err := os.ReadFile(filepath.Join(d, "package.json")); err == nil {
+			var pkg struct {
+				Type string `json:"type"`
+			}
+			return json.Unmarshal(data, &pkg) == nil && pkg.Type == "module"
+		}
+	}
+	return false
+}
+
+// nearestFile returns the first dir/name found walking up from dir, or "".
+func nearestFile(dir, name string) string {
+	for _, d := range ancestors(dir) {
+		if p := filepath.Join(d, name); fileExists(p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// ancestors returns dir and each of its parent directories, nearest first.
+func ancestors(dir string) []string {
+	dirs := []string{dir}
+	for parent := filepath.Dir(dir); parent != dir; parent = filepath.Dir(dir) {
+		dir = parent
+		dirs = append(dirs, dir)
+	}
+	return dirs
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+var nodeVersionRE = regexp.MustCompile(`^v(\d+)\.(\d+)\.`)
+
+// findNode locates the Node.js executable (NodeEnv, else "node" in PATH) and checks that it is
+// 20.6 or newer (module.register, used for @aws-sdk/* resolution, arrived in 20.6). It returns the
+// executable and its major version.
+func findNode(ctx context.Context) (string, int, error) {
+	name := os.Getenv(NodeEnv)
+	if name == "" {
+		name = "node"
+	}
+	exe, err := exec.LookPath(name)
+	if err != nil {
+		return "", 0, fmt.Errorf("Node.js not found (install Node.js 20.6 or newer, or set %s): %w", NodeEnv, err)
+	}
+	out, err := exec.CommandContext(ctx, exe, "--version").Output()
+	if err != nil {
+		return "", 0, fmt.Errorf("run %s --version: %w", exe, err)
+	}
+	version := strings.TrimSpace(string(out))
+	m := nodeVersionRE.FindStringSubmatch(version)
+	if m == nil {
+		return "", 0, fmt.Errorf("%s --version printed %q, not a Node.js version", exe, version)
+	}
+	major, _ := strconv.Atoi(m[1])
+	minor, _ := strconv.Atoi(m[2])
+	if major < 20 || major == 20 && minor < 6 {
+		return "", 0, fmt.Errorf("Node.js %s at %s is too old: Switchboard needs 20.6 or newer (set %s to choose another)", version, exe, NodeEnv)
+	}
+	return exe, major, nil
+}
+
+// prepareNode resolves a Node.js handler, bundles it when it is TypeScript, provides the AWS SDK
+// for JavaScript v3 packages it imports but its project lacks, and describes how to run
+// Switchboard's Node.js bootstrap on it.
+func prepareNode(ctx context.Context, spec Spec) (_ *Prepared, err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("prepare Node.js handler %q: %w", spec.Handler, err)
+		}
+	}()
+	if spec, err = resolveSpec(spec); err != nil {
+		return nil, err
+	}
+	root, log := spec.Root, spec.Logger
+	h, err := parseNodeHandler(spec.Handler)
+	if err != nil {
+		return nil, err
+	}
+	entry, err := findNodeEntry(root, h)
+	if err != nil {
+		return nil, err
+	}
+	nodeExe, nodeMajor, err := findNode(ctx)
+	if err != nil {
+		return nil, err
+	}
+	bootDir, err := writeBootstrap(spec.CacheDir, "node", bootstrap.Node())
+	if err != nil {
+		return nil, err
+	}
+
+	var build nodeBuild
+	var bundle string
+	switch {
+	case entry.typescript:
+		bundle = bundlePath(spec.CacheDir, entry)
+		build, err = buildNode(entry, root, nodeMajor, bundle)
+		if err != nil {
+			return nil, err
+		}
+		log.Debug("bundled TypeScript handler", "handler", spec.Handler, "source", entry.path, "bundle", bundle)
+	case entry.analyzable:
+		// A build that fails here (a syntax error, say) is reported by the bootstrap at start-up,
+		// as Lambda reports it; only the SDK detection and the precise source list are lost.
+		if build, err = buildNode(entry, root, nodeMajor, ""); err != nil {
+			log.Warn("cannot analyze Node.js handler; @aws-sdk/* packages will not be provided", "handler", spec.Handler, "err", err)
+			build = nodeBuild{}
+		}
+	}
+
+	launch := Launch{
+		Path: nodeExe,
+		Dir:  root,
+		Args: []string{"--enable-source-maps"},
+	}
+	if spec.MemoryMB > 0 {
+		launch.Args = append(launch.Args, fmt.Sprintf("--max-old-space-size=%d", max(spec.MemoryMB*9/10, 16)))
+	}
+	if bundle != "" {
+		launch.Env = append(launch.Env, "SWITCHBOARD_NODE_HANDLER_FILE="+bundle)
+	}
+	if len(build.sdkPackages) > 0 {
+		sdk, err := provideNodeSDK(ctx, spec.CacheDir, entry, bundle != "", build.sdkPackages, log)
+		if err != nil {
+			return nil, err
+		}
+		if len(sdk.nodePath) > 0 {
+			launch.Env = append(launch.Env, "NODE_PATH="+strings.Join(sdk.nodePath, string(os.PathListSeparator)))
+		}
+		if len(sdk.parents) > 0 {
+			parents, err := json.Marshal(sdk.parents)
+			if err != nil {
+				return nil, err
+			}
+			launch.Env = append(launch.Env, "SWITCHBOARD_NODE_SDK_PARENTS="+string(parents))
+			launch.Args = append(launch.Args, "--import", fileURL(filepath.Join(bootDir, "sdk-register.mjs")))
+		}
+	}
+	launch.Args = append(launch.Args, filepath.Join(bootDir, "bootstrap.mjs"), spec.Handler)
+
+	return &Prepared{Runtime: string(Node), Launch: launch, Sources: nodeSources(entry, build)}, nil
+}
+
+// nodeSources lists what live reload watches: the files esbuild read (outside node_modules) plus
+// the package.json and tsconfig.json that govern them, or, when there was no build, the handler's
+// directory tree.
+func nodeSources(entry nodeEntry, build nodeBuild) []string {
+	if len(build.inputs) == 0 {
+		if entry.analyzable {
+			return []string{filepath.Dir(entry.path)}
+		}
+		return []string{entry.path}
+	}
+	sources := append([]string(nil), build.inputs...)
+	for _, name := range []string{"package.json", "tsconfig.json"} {
+		if p := nearestFile(filepath.Dir(entry.path), name); p != "" {
+			sources = append(sources, p)
+		}
+	}
+	return sources
+}
+
+// fileURL turns an absolute path into a file: URL, the form `node --import` and module resolution
+// parents need on every platform.
+func fileURL(p string) string {
+	slashed := filepath.ToSlash(p)
+	if !strings.HasPrefix(slashed, "/") {
+		slashed = "/" + slashed // a Windows drive path: file:///C:/...
+	}
+	return (&url.URL{Scheme: "file", Path: slashed}).String()
 }

@@ -1,0 +1,18 @@
+# Thin targets; CI runs them as they are.
+.PHONY: run test check bench fmt
+
+# Run the bundled example API (a chat room) on 127.0.0.1:3001.
+run:
+	go run ./examples/chat
+
+# Install what the tests need (when missing) and run every test with the race detector.
+test:
+	./scripts/test.sh
+
+# gofmt and go vet.
+check:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	go vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')

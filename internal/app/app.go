@@ -1,0 +1,334 @@
+// Package app is Switchboard's composition root: it turns a validated config snapshot into the
+// running object graph (integrations, route table, WebSocket server, @connections API, HTTP
+// listener) and takes it down again in order.
+//
+// Use New to build an App, Start to listen and serve, AddRoutes/Deploy to change routes at run
+// time, and Shutdown to drain. Only this package knows the concrete integration kinds.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/switchboardhq/switchboard/internal/apigw"
+	"github.com/switchboardhq/switchboard/internal/config"
+	"github.com/switchboardhq/switchboard/internal/event"
+	"github.com/switchboardhq/switchboard/internal/integration"
+	"github.com/switchboardhq/switchboard/internal/integration/httpurl"
+	"github.com/switchboardhq/switchboard/internal/mgmt"
+	"github.com/switchboardhq/switchboard/internal/route"
+	"github.com/switchboardhq/switchboard/internal/wsserver"
+)
+
+// Supported lists the config features this build can run; config.Unsupported reports uses of the
+// others at start-up.
+var Supported = config.Support{}
+
+// Options are the dependencies an App takes from its caller.
+type Options struct {
+	// Logger receives all logs. Default: discard.
+	Logger *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// HTTPClient is used by URL integrations. Default: a client with keep-alive.
+	HTTPClient *http.Client
+}
+
+// App is one API stage, built from a config snapshot.
+type App struct {
+	cfg  *config.Config
+	log  *slog.Logger
+	opts Options
+
+	ws   *wsserver.Server
+	mgmt *mgmt.Handler
+
+	mu       sync.Mutex
+	routes   map[string]config.Route // the deployed routes
+	pending  map[string]config.Route // routes added but not deployed (autoDeploy false)
+	invokers []integration.Invoker   // every invoker built, for Close
+
+	ln      net.Listener
+	httpSrv *http.Server
+	served  chan error
+}
+
+// New builds the object graph for cfg. It starts nothing.
+func New(cfg *config.Config, opts Options) (_ *App, err error) {
+	if err := cfg.Unsupported(Supported); err != nil {
+		return nil, err
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	}
+	a := &App{cfg: cfg, log: opts.Logger, opts: opts, routes: map[string]config.Route{}}
+	defer func() {
+		if err != nil {
+			a.closeInvokers()
+		}
+	}()
+
+	table, err := a.buildTable(nil, cfg.Routes)
+	if err != nil {
+		return nil, err
+	}
+	for k, r := range cfg.Routes {
+		a.routes[k] = r
+	}
+	node := event.NewNodeID()
+	if cfg.Server.NodeID != "" {
+		node = event.NodeIDFromString(cfg.Server.NodeID)
+	}
+	a.ws, err = wsserver.New(wsserver.Options{
+		Stage:          cfg.Stage.Name,
+		APIID:          cfg.APIID,
+		StageVariables: cfg.Stage.Variables,
+		Limits:         cfg.Limits,
+		Routes:         table,
+		IDs:            event.NewIDs(node),
+		Logger:         a.log,
+		Now:            opts.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.mgmt = &mgmt.Handler{
+		Conns:    a.ws,
+		Guard:    mgmt.LoopbackOnly,
+		MaxBytes: cfg.Limits.MaxMessageBytes,
+		ValidID:  event.WellFormedID,
+		Logger:   a.log,
+	}
+	return a, nil
+}
+
+// buildTable returns a route table holding base's routes plus add, building an invoker for each
+// added route. Existing invokers are reused.
+func (a *App) buildTable(base *route.Table[*wsserver.Route], add map[string]config.Route) (*route.Table[*wsserver.Route], error) {
+	built := make(map[string]*wsserver.Route, len(add))
+	for key, r := range add {
+		inv, err := a.buildInvoker(key, r.Target)
+		if err != nil {
+			return nil, fmt.Errorf("route %s: %w", key, err)
+		}
+		built[key] = &wsserver.Route{Key: key, Invoker: inv, ReturnResponse: r.ReturnResponse}
+	}
+	if base != nil {
+		return base.With(built), nil
+	}
+	expr, err := route.Parse(a.cfg.RouteSelectionExpression)
+	if err != nil {
+		return nil, fmt.Errorf("routeSelectionExpression: %w", err)
+	}
+	return route.NewTable(expr, built), nil
+}
+
+// buildInvoker creates the integration for a target and records it for Close. Only this
+// function knows the kinds. Callers hold a.mu, or own a exclusively (New).
+func (a *App) buildInvoker(key string, t config.Target) (integration.Invoker, error) {
+	var inv integration.Invoker
+	switch t.Kind {
+	case config.TargetGo:
+		inv = t.Go
+	case config.TargetURL:
+		inv = httpurl.New(t.URL, a.opts.HTTPClient)
+	case config.TargetFunction:
+		return nil, errors.New("function handlers are not supported by this build yet")
+	default:
+		return nil, fmt.Errorf("route has no target")
+	}
+	if inv == nil {
+		return nil, errors.New("route has no handler")
+	}
+	a.invokers = append(a.invokers, inv)
+	return inv, nil
+}
+
+// Start starts the integrations that need it, listens on addr (the config's server.listen when
+// empty) and serves in the background. Serving errors are reported by Wait.
+func (a *App) Start(ctx context.Context, addr string) error {
+	if err := a.startInvokers(ctx, a.snapshotInvokers()); err != nil {
+		return err
+	}
+	if addr == "" {
+		addr = a.cfg.Server.Listen
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return a.Serve(ln)
+}
+
+// Serve serves on ln in the background.
+func (a *App) Serve(ln net.Listener) error {
+	a.ln = ln
+	a.httpSrv = &http.Server{
+		Handler:           a.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	a.served = make(chan error, 1)
+	go func() {
+		err := a.httpSrv.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		a.served <- err
+	}()
+	return nil
+}
+
+// Wait blocks until the server stops and returns its serving error, if any.
+func (a *App) Wait() error { return <-a.served }
+
+func (a *App) snapshotInvokers() []integration.Invoker {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]integration.Invoker(nil), a.invokers...)
+}
+
+func (a *App) startInvokers(ctx context.Context, invs []integration.Invoker) error {
+	for _, inv := range invs {
+		if s, ok := inv.(integration.Starter); ok {
+			if err := s.Start(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (a *App) closeInvokers() {
+	for _, inv := range a.snapshotInvokers() {
+		if c, ok := inv.(integration.Closer); ok {
+			if err := c.Close(); err != nil {
+				a.log.Warn("closing integration", "err", err)
+			}
+		}
+	}
+}
+
+// Addr is the address the App listens on, once started.
+func (a *App) Addr() net.Addr {
+	if a.ln == nil {
+		return nil
+	}
+	return a.ln.Addr()
+}
+
+// hostPort is the host:port clients should use: the listener's address, with an unspecified IP
+// replaced by 127.0.0.1, or the configured address before Start.
+func (a *App) hostPort() string {
+	addr := a.cfg.Server.Listen
+	if a.ln != nil {
+		addr = a.ln.Addr().String()
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// URL is the stage's WebSocket URL, ws://host:port/{stage}.
+func (a *App) URL() string { return "ws://" + a.hostPort() + "/" + a.cfg.Stage.Name }
+
+// ManagementEndpoint is the base URL of the @connections API, http://host:port/{stage}; SDK
+// clients take it as their endpoint and append /@connections/{id}.
+func (a *App) ManagementEndpoint() string { return "http://" + a.hostPort() + "/" + a.cfg.Stage.Name }
+
+// Connections reaches the stage's connections without HTTP.
+func (a *App) Connections() apigw.Connections { return a.ws }
+
+// Config returns the snapshot the App was built from.
+func (a *App) Config() *config.Config { return a.cfg }
+
+// RouteKeys lists the deployed route keys, sorted.
+func (a *App) RouteKeys() []string { return a.ws.Routes().Keys() }
+
+// AddRoutes adds or replaces routes. With stage.autoDeploy they take effect at once, for
+// existing connections too; otherwise they wait for Deploy, as on API Gateway.
+func (a *App) AddRoutes(ctx context.Context, routes map[string]config.Route) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.pending == nil {
+		a.pending = map[string]config.Route{}
+	}
+	for k, r := range routes {
+		a.pending[k] = r
+	}
+	if a.cfg.Stage.AutoDeploy {
+		return a.deployLocked(ctx)
+	}
+	return nil
+}
+
+// Deploy makes the routes added since the last deployment take effect.
+func (a *App) Deploy(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.deployLocked(ctx)
+}
+
+func (a *App) deployLocked(ctx context.Context) error {
+	if len(a.pending) == 0 {
+		return nil
+	}
+	n := len(a.invokers)
+	table, err := a.buildTable(a.ws.Routes(), a.pending)
+	if err != nil {
+		return err
+	}
+	if err := a.startInvokers(ctx, a.invokers[n:]); err != nil {
+		return err
+	}
+	for k, r := range a.pending {
+		a.routes[k] = r
+	}
+	a.pending = nil
+	a.ws.SetRoutes(table)
+	return nil
+}
+
+// Route returns the deployed config of a route.
+func (a *App) Route(key string) (config.Route, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r, ok := a.routes[key]
+	return r, ok
+}
+
+// Shutdown stops accepting connections, closes every client with 1001, waits for their
+// $disconnect deliveries (bounded by ctx) and releases the integrations.
+func (a *App) Shutdown(ctx context.Context) error {
+	var wg sync.WaitGroup
+	var httpErr error
+	if a.httpSrv != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			httpErr = a.httpSrv.Shutdown(ctx)
+		}()
+	}
+	wsErr := a.ws.Shutdown(ctx)
+	wg.Wait()
+	a.closeInvokers()
+	return errors.Join(wsErr, httpErr)
+}

@@ -1,0 +1,393 @@
+package runtimes_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/switchboardhq/switchboard/internal/integration/lambda/runtimes"
+)
+
+func needNode(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Skip("node is not installed; skipping the Node.js runtime test")
+	}
+}
+
+func startNode(t *testing.T, handler string) *interpWorker {
+	t.Helper()
+	needNode(t)
+	return interpStart(t, "node", "nodejs20.x", handler)
+}
+
+func TestNodeESMHandlerGetsEventAndContext(t *testing.T) {
+	t.Parallel()
+	w := startNode(t, "esm/handler.handler")
+	res := w.invoke(t, map[string]any{"message": "hi"})
+	var got struct {
+		Echo               map[string]any `json:"echo"`
+		FunctionName       string         `json:"functionName"`
+		FunctionVersion    string         `json:"functionVersion"`
+		InvokedFunctionArn string         `json:"invokedFunctionArn"`
+		MemoryLimitInMB    string         `json:"memoryLimitInMB"`
+		AwsRequestID       string         `json:"awsRequestId"`
+		LogGroupName       string         `json:"logGroupName"`
+		LogStreamName      string         `json:"logStreamName"`
+		RemainingPositive  bool           `json:"remainingPositive"`
+		Waits              bool           `json:"waits"`
+		TraceID            string         `json:"traceId"`
+		Format             string         `json:"format"`
+	}
+	interpDecode(t, res, &got)
+	want := map[string]string{
+		"echo.message":       "hi",
+		"functionName":       "test-fn",
+		"functionVersion":    "$LATEST",
+		"invokedFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:test-fn",
+		"memoryLimitInMB":    "256",
+		"awsRequestId":       res.RequestID,
+		"logGroupName":       "/aws/lambda/test-fn",
+		"logStreamName":      "2026/11/21/[$LATEST]0123456789abcdef",
+		"traceId":            "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1",
+		"format":             "esm",
+	}
+	gotFields := map[string]string{
+		"echo.message":       got.Echo["message"].(string),
+		"functionName":       got.FunctionName,
+		"functionVersion":    got.FunctionVersion,
+		"invokedFunctionArn": got.InvokedFunctionArn,
+		"memoryLimitInMB":    got.MemoryLimitInMB,
+		"awsRequestId":       got.AwsRequestID,
+		"logGroupName":       got.LogGroupName,
+		"logStreamName":      got.LogStreamName,
+		"traceId":            got.TraceID,
+		"format":             got.Format,
+	}
+	for k, v := range want {
+		if gotFields[k] != v {
+			t.Errorf("%s = %q, want %q", k, gotFields[k], v)
+		}
+	}
+	if !got.RemainingPositive || !got.Waits {
+		t.Errorf("getRemainingTimeInMillis() > 0 = %v, callbackWaitsForEmptyEventLoop = %v; want both true", got.RemainingPositive, got.Waits)
+	}
+	interpEventually(t, "the handler's console.log line on stdout", func() bool {
+		return strings.Contains(w.stdout.String(), "esm handler got hi\n")
+	})
+}
+
+func TestNodeModuleFormats(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, handler, format string
+	}{
+		{"cjs extension", "cjs/handler.handler", "cjs"},
+		{"js without type module", "jscjs/handler.handler", "cjs"},
+		{"js with type module", "jsesm/handler.handler", "esm"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := startNode(t, tt.handler)
+			var got struct {
+				Format string `json:"format"`
+			}
+			interpDecode(t, w.invoke(t, map[string]any{"n": 1}), &got)
+			if got.Format != tt.format {
+				t.Errorf("handler saw itself loaded as %q, want %q", got.Format, tt.format)
+			}
+		})
+	}
+}
+
+func TestNodeWorkerServesManyInvocations(t *testing.T) {
+	t.Parallel()
+	w := startNode(t, "cjs/handler.handler")
+	for n := range 3 {
+		res := w.invoke(t, map[string]any{"n": n * 10})
+		var got struct {
+			N         int    `json:"n"`
+			RequestID string `json:"requestId"`
+		}
+		interpDecode(t, res, &got)
+		if got.N != n*10+1 || got.RequestID != res.RequestID {
+			t.Errorf("invocation %d: got n=%d requestId=%q, want n=%d requestId=%q", n, got.N, got.RequestID, n*10+1, res.RequestID)
+		}
+	}
+}
+
+func TestNodeNestedExportPath(t *testing.T) {
+	t.Parallel()
+	w := startNode(t, "nested/index.handlers.ws.connect")
+	var got struct{ Route, ID string }
+	interpDecode(t, w.invoke(t, map[string]any{"requestContext": map[string]any{"connectionId": "abc="}}), &got)
+	if got.Route != "connect" || got.ID != "abc=" {
+		t.Errorf("got %+v, want route connect, id abc=", got)
+	}
+}
+
+func TestNodeCallbackAndLegacyHandlers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		handler string
+		want    string // the exact response body
+	}{
+		// callbackWaitsForEmptyEventLoop (default true): the result is sent when the loop is empty,
+		// so the timer's change to it is included.
+		{"callback/handler.waits", `{"stage":"after-timer","waits":true}`},
+		{"callback/handler.noWait", `{"stage":"at-callback"}`},
+		{"callback/handler.legacy", `{"legacy":true}`},
+		// A plain function's return value is ignored, as on Lambda: the response is null.
+		{"callback/handler.sync", `null`},
+		{"callback/handler.twice", `"first"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.handler, func(t *testing.T) {
+			t.Parallel()
+			w := startNode(t, tt.handler)
+			res := w.invoke(t, map[string]any{"n": 7})
+			if res.Kind != "response" || string(res.Body) != tt.want {
+				t.Errorf("got %s %s, want response %s", res.Kind, res.Body, tt.want)
+			}
+		})
+	}
+}
+
+func TestNodeHandlerErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		handler, errorType, message, traceStart string
+	}{
+		{"errors/handler.throws", "ValidationError", "bad input", "ValidationError: bad input"},
+		{"errors/handler.throwsString", "string", "plain string", ""},
+		{"callback/handler.fails", "TypeError", "callback failure", "TypeError: callback failure"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.handler, func(t *testing.T) {
+			t.Parallel()
+			w := startNode(t, tt.handler)
+			res := w.invoke(t, map[string]any{})
+			if res.Kind != "error" {
+				t.Fatalf("got %s %s, want error", res.Kind, res.Body)
+			}
+			typ, msg, trace := res.errorBody(t)
+			if typ != tt.errorType || msg != tt.message || res.ErrorType != tt.errorType {
+				t.Errorf("got errorType %q (header %q) message %q, want %q, %q", typ, res.ErrorType, msg, tt.errorType, tt.message)
+			}
+			if tt.traceStart != "" && (len(trace) < 2 || trace[0] != tt.traceStart) {
+				t.Errorf("trace = %q, want it to start with %q and show frames", trace, tt.traceStart)
+			}
+			// The worker survives a failed invocation.
+			if res := w.invoke(t, map[string]any{}); res.Kind != "error" {
+				t.Errorf("second invocation: got %s, want error again", res.Kind)
+			}
+		})
+	}
+}
+
+func TestNodeAsyncHandlerThatNeverSettles(t *testing.T) {
+	t.Parallel()
+	w := startNode(t, "errors/handler.neverSettles")
+	res := w.invoke(t, map[string]any{})
+	if typ, _, _ := res.errorBody(t); res.Kind != "error" || typ != "Runtime.NodeJsExit" {
+		t.Errorf("got %s %s, want error Runtime.NodeJsExit", res.Kind, res.Body)
+	}
+}
+
+func TestNodeUnhandledRejectionEndsWorker(t *testing.T) {
+	t.Parallel()
+	w := startNode(t, "errors/handler.unhandledRejection")
+	res := w.invoke(t, map[string]any{})
+	if typ, msg, _ := res.errorBody(t); res.Kind != "error" || typ != "RangeError" || msg != "nobody caught this" {
+		t.Errorf("got %s %s, want error RangeError: nobody caught this", res.Kind, res.Body)
+	}
+	w.awaitFailedExit(t)
+}
+
+func TestNodeInitErrors(t *testing.T) {
+	t.Parallel()
+	interpCheckInitErrors(t, startNode, []interpInitErrorCase{
+		{"errors/handler.missing", "Runtime.HandlerNotFound", "errors/handler.missing is undefined or not exported"},
+		{"errors/handler.notFunction", "Runtime.HandlerNotFound", "errors/handler.notFunction is not a function"},
+		{"syntax/handler.handler", "Runtime.UserCodeSyntaxError", "SyntaxError: "},
+		{"importerr/handler.handler", "Runtime.ImportModuleError", "Cannot find module './does-not-exist'"},
+	})
+}
+
+func TestNodePrepareRejectsBadHandlers(t *testing.T) {
+	t.Parallel()
+	needNode(t)
+	interpCheckRejects(t, "node", "nodejs20.x", []interpRejectCase{
+		{"../esm/handler.handler", []string{"must not contain '..'", "../esm/handler.handler"}},
+		{"esm/handler", []string{"want <path/module>.<export>", "esm/handler"}},
+		{"esm/nope.handler", []string{filepath.Join("esm", "nope.js"), filepath.Join("esm", "nope.cjs"), filepath.Join("esm", "nope.ts"), "tried", "esm/nope.handler"}},
+	})
+}
+
+func TestNodePreparedLaunch(t *testing.T) {
+	t.Parallel()
+	needNode(t)
+	p := interpMustPrepare(t, "node", "nodejs20.x", "esm/handler.handler", interpRelativeTempDir(t))
+	if bootstrap := p.Launch.Args[len(p.Launch.Args)-2]; !filepath.IsAbs(bootstrap) || !strings.HasSuffix(bootstrap, "bootstrap.mjs") {
+		t.Errorf("bootstrap argument %q is not an absolute path to bootstrap.mjs (the cache dir was relative)", bootstrap)
+	}
+	if p.Runtime != "nodejs" {
+		t.Errorf("Runtime = %q, want nodejs", p.Runtime)
+	}
+	if !slices.Contains(p.Launch.Args, "--max-old-space-size=230") || !slices.Contains(p.Launch.Args, "--enable-source-maps") {
+		t.Errorf("Args = %q, want --enable-source-maps and a heap cap of 90%% of 256 MB", p.Launch.Args)
+	}
+	if last := p.Launch.Args[len(p.Launch.Args)-1]; last != "esm/handler.handler" {
+		t.Errorf("last argument = %q, want the handler string", last)
+	}
+	abs, _ := filepath.Abs(filepath.Join("testdata", "node"))
+	if p.Launch.Dir != abs {
+		t.Errorf("Dir = %q, want the task root %q", p.Launch.Dir, abs)
+	}
+	if want := filepath.Join(abs, "esm", "handler.mjs"); !slices.Contains(p.Sources, want) {
+		t.Errorf("Sources = %q, want them to include %q", p.Sources, want)
+	}
+}
+
+func TestNodeTypeScript(t *testing.T) {
+	t.Parallel()
+	needNode(t)
+	cache := t.TempDir()
+	p := interpMustPrepare(t, "node", "nodejs20.x", "ts/handler.handler", cache)
+	abs, _ := filepath.Abs(filepath.Join("testdata", "node", "ts"))
+	for _, want := range []string{filepath.Join(abs, "handler.ts"), filepath.Join(abs, "lib", "greet.ts"), filepath.Join(abs, "package.json")} {
+		if !slices.Contains(p.Sources, want) {
+			t.Errorf("Sources = %q, want them to include %q", p.Sources, want)
+		}
+	}
+	w := startInterpWorker(t, newInterpAPI(t), p, "ts/handler.handler")
+	var got struct{ Greeting, Format string }
+	interpDecode(t, w.invoke(t, map[string]any{"name": "ts"}), &got)
+	if got.Greeting != "hello, ts" || got.Format != "cjs" {
+		t.Errorf("got %+v, want greeting %q from the bundled helper, format cjs", got, "hello, ts")
+	}
+
+	pf := interpMustPrepare(t, "node", "nodejs20.x", "ts/handler.fails", cache)
+	wf := startInterpWorker(t, newInterpAPI(t), pf, "ts/handler.fails")
+	res := wf.invoke(t, map[string]any{})
+	typ, msg, trace := res.errorBody(t)
+	if res.Kind != "error" || typ != "Error" || msg != "thrown from TypeScript" {
+		t.Fatalf("got %s %s, want error Error: thrown from TypeScript", res.Kind, res.Body)
+	}
+	if len(trace) < 2 || !strings.Contains(trace[1], "handler.ts:") {
+		t.Errorf("trace %q does not point into handler.ts (source maps)", trace)
+	}
+}
+
+func TestNodeTypeScriptModule(t *testing.T) {
+	t.Parallel()
+	w := startNode(t, "mts/handler.handler")
+	var got struct {
+		Prefix, Format string
+		N              int
+	}
+	interpDecode(t, w.invoke(t, map[string]any{"n": 21}), &got)
+	if got.Prefix != "mts" || got.N != 42 || got.Format != "esm" {
+		t.Errorf("got %+v, want prefix mts, n 42, format esm", got)
+	}
+}
+
+func TestNodeTypeScriptBuildError(t *testing.T) {
+	t.Parallel()
+	needNode(t)
+	_, err := interpPrepare(t, "node", "nodejs20.x", "tsbroken/handler.handler", t.TempDir())
+	if err == nil {
+		t.Fatal("Prepare succeeded for a TypeScript file with a syntax error")
+	}
+	if want := filepath.Join("tsbroken", "handler.ts") + ":2:"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not name %q", err, want)
+	}
+}
+
+// sdkTestCache is shared by the SDK tests and kept across runs (as a real cache is), so that only
+// the first run installs the SDK from the npm registry.
+func sdkTestCache(t *testing.T) string {
+	dir := filepath.Join(os.TempDir(), "switchboard-runtimes-test-cache")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestNodeProvidesAWSSDK runs handlers that import or require
+// @aws-sdk/client-apigatewaymanagementapi, which their project does not install: Prepare installs
+// it into the cache with npm (this needs the npm registry), and the real SDK client signs and
+// sends PostToConnection to a local endpoint.
+func TestNodeProvidesAWSSDK(t *testing.T) {
+	t.Parallel()
+	needNode(t)
+	if _, err := exec.LookPath("npm"); err != nil {
+		t.Skip("npm is not installed; skipping the AWS SDK provisioning test")
+	}
+	if _, err := os.Stat(filepath.Join("testdata", "node", "sdk", "node_modules")); err == nil {
+		t.Fatal("testdata/node/sdk/node_modules exists; the test needs the SDK to come from the cache")
+	}
+	cache := sdkTestCache(t)
+	sdkDir := filepath.Join(cache, "node-sdk", runtimes.NodeSDKVersion)
+	tests := []struct {
+		name, handler string
+	}{
+		{"ESM import", "sdk/esm.handler"},
+		{"CommonJS require", "sdk/cjs.handler"},
+		{"TypeScript import", "sdk/typed.handler"},
+	}
+	t.Run("handlers", func(t *testing.T) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				t.Parallel() // concurrent Prepares also exercise the install lock
+				p := interpMustPrepare(t, "node", "nodejs20.x", tt.handler, cache)
+				mgmt := newInterpMgmtAPI(t)
+				w := startInterpWorker(t, newInterpAPI(t), p, tt.handler)
+				res := w.invoke(t, map[string]any{"endpoint": mgmt.srv.URL, "connectionId": "conn-1=", "data": "hello " + tt.name})
+				var got struct {
+					Posted   bool   `json:"posted"`
+					Resolved string `json:"resolved"`
+				}
+				interpDecode(t, res, &got)
+				if !got.Posted {
+					t.Errorf("handler did not report posting: %s", res.Body)
+				}
+				if got.Resolved != "" && !strings.Contains(got.Resolved, filepath.ToSlash(sdkDir)) {
+					t.Errorf("the SDK resolved to %q, want a path in the cache %q", got.Resolved, sdkDir)
+				}
+				mgmt.checkPosted(t, "conn-1=", "hello "+tt.name)
+			})
+		}
+	})
+	if _, err := os.Stat(filepath.Join(sdkDir, "node_modules", "@aws-sdk", "client-apigatewaymanagementapi", "package.json")); err != nil {
+		t.Errorf("the SDK client is not in the cache: %v", err)
+	}
+}
+
+// TestNodeProjectSDKWins runs handlers whose project installs its own @aws-sdk client (a stand-in
+// in testdata): nothing is installed, and the project's copy is what loads, also from a
+// TypeScript bundle that lives in the cache.
+func TestNodeProjectSDKWins(t *testing.T) {
+	t.Parallel()
+	needNode(t)
+	for _, handler := range []string{"owned/handler.handler", "owned/typed.handler"} {
+		t.Run(handler, func(t *testing.T) {
+			t.Parallel()
+			cache := t.TempDir()
+			p := interpMustPrepare(t, "node", "nodejs20.x", handler, cache)
+			if _, err := os.Stat(filepath.Join(cache, "node-sdk")); err == nil {
+				t.Error("Prepare installed the SDK although the project provides it")
+			}
+			w := startInterpWorker(t, newInterpAPI(t), p, handler)
+			var got struct{ Source string }
+			interpDecode(t, w.invoke(t, map[string]any{}), &got)
+			if got.Source != "project" {
+				t.Errorf("the handler loaded the SDK from %q, want the project's copy", got.Source)
+			}
+		})
+	}
+}

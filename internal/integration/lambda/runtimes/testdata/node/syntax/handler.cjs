@@ -1,0 +1,4 @@
+// Deliberately broken: a syntax error.
+exports.handler = async (event => {
+  return event;
+};

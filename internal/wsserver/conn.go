@@ -1,0 +1,408 @@
+package wsserver
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/coder/websocket"
+
+	"github.com/switchboardhq/switchboard/internal/apigw"
+	"github.com/switchboardhq/switchboard/internal/config"
+	"github.com/switchboardhq/switchboard/internal/event"
+)
+
+// Conn is one client connection after its handshake.
+type Conn struct {
+	srv *Server
+	id  string
+	ws  *websocket.Conn
+	// ev holds the fields every event of this connection carries.
+	ev        event.Conn
+	connected time.Time
+
+	lastActive  atomic.Int64 // unix nanos of the last frame in or out (GetConnection)
+	lastInbound atomic.Int64 // unix nanos of the last client message (idle timeout)
+
+	idleTimer *time.Timer
+	ageTimer  *time.Timer
+
+	mu      sync.Mutex
+	queue   []outbound
+	queued  int  // bytes in queue
+	writing bool // a goroutine is writing; it drains the queue before clearing this
+	closed  bool // no more sends; set when the read loop ends
+
+	closing     atomic.Bool // a server-side close has begun
+	closeCode   websocket.StatusCode
+	closeReason string
+}
+
+type outbound struct {
+	typ  websocket.MessageType
+	data []byte
+}
+
+// newConn builds the connection record for a handshake; nothing is registered yet.
+func (s *Server) newConn(r *http.Request, now time.Time) *Conn {
+	id := s.opts.IDs.ConnectionID()
+	c := &Conn{
+		srv:       s,
+		id:        id,
+		connected: now,
+		ev: event.Conn{
+			ConnectionID:   id,
+			ConnectedAt:    now.UnixMilli(),
+			Identity:       event.Identity{SourceIP: remoteIP(r.RemoteAddr), UserAgent: r.UserAgent()},
+			DomainName:     r.Host,
+			Stage:          s.opts.Stage,
+			APIID:          s.opts.APIID,
+			StageVariables: s.opts.StageVariables,
+		},
+	}
+	c.ev.ForwardedProto, c.ev.ForwardedPort = forwardedOf(r)
+	c.lastActive.Store(now.UnixNano())
+	c.lastInbound.Store(now.UnixNano())
+	return c
+}
+
+// forwardedOf returns the X-Forwarded-Proto and X-Forwarded-Port of a CONNECT event: the scheme
+// and the local port the client connected to.
+func forwardedOf(r *http.Request) (proto, port string) {
+	proto, port = "http", "80"
+	if r.TLS != nil {
+		proto, port = "https", "443"
+	}
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if _, p, err := net.SplitHostPort(a.String()); err == nil {
+			port = p
+		}
+	}
+	return proto, port
+}
+
+// attach gives the connection its WebSocket once the handshake is done: it arms the idle and
+// lifetime timers, starts writing frames queued meanwhile, and carries out a close requested
+// meanwhile.
+func (c *Conn) attach(ws *websocket.Conn) {
+	c.mu.Lock()
+	c.ws = ws
+	if len(c.queue) > 0 && !c.writing {
+		c.writing = true
+		go c.drain()
+	}
+	if c.closing.Load() {
+		code, reason := c.closeCode, c.closeReason
+		go func() { _ = ws.Close(code, reason) }()
+	}
+	c.mu.Unlock()
+	l := c.srv.limits
+	c.idleTimer = time.AfterFunc(l.IdleTimeout, c.checkIdle)
+	c.ageTimer = time.AfterFunc(l.MaxConnectionDuration, func() {
+		c.closeWith(websocket.StatusGoingAway, "Going away")
+	})
+}
+
+// checkIdle closes the connection when no client message arrived for the idle timeout, and
+// otherwise re-arms the timer for the time left. Control frames do not count as activity, as on
+// AWS.
+func (c *Conn) checkIdle() {
+	idle := c.srv.limits.IdleTimeout
+	since := c.srv.now().Sub(time.Unix(0, c.lastInbound.Load()))
+	if since >= idle {
+		c.closeWith(websocket.StatusGoingAway, "Going away")
+		return
+	}
+	c.idleTimer.Reset(idle - since)
+}
+
+// closeWith starts a server-side close with code; only the first call has an effect. It does not
+// block: the close handshake runs on its own goroutine and the read loop finishes the connection.
+func (c *Conn) closeWith(code websocket.StatusCode, reason string) {
+	if !c.closing.CompareAndSwap(false, true) {
+		return
+	}
+	c.mu.Lock()
+	c.closeCode, c.closeReason = code, reason
+	ws := c.ws
+	c.mu.Unlock()
+	if ws != nil { // otherwise attach closes it
+		go func() { _ = ws.Close(code, reason) }()
+	}
+}
+
+// abort drops the connection without a close handshake.
+func (c *Conn) abort() {
+	c.mu.Lock()
+	ws := c.ws
+	c.mu.Unlock()
+	if ws != nil {
+		_ = ws.CloseNow()
+	}
+}
+
+// readLoop reads and handles messages in order until the connection ends, then finishes it.
+func (c *Conn) readLoop() {
+	ctx := context.Background()
+	var err error
+	for {
+		var typ websocket.MessageType
+		var body []byte
+		typ, body, err = c.readMessage(ctx)
+		if err != nil {
+			break
+		}
+		if !c.accept(typ, body) {
+			break
+		}
+		c.handle(typ, body)
+		putBuffer(body)
+	}
+	c.finish(err)
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readMessage reads one message into a pooled buffer; the caller returns it with putBuffer.
+func (c *Conn) readMessage(ctx context.Context) (websocket.MessageType, []byte, error) {
+	typ, r, err := c.ws.Reader(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		bufPool.Put(buf)
+		return 0, nil, err
+	}
+	return typ, buf.Bytes(), nil
+}
+
+// putBuffer returns a message buffer to the pool, unless it grew beyond a message's limit.
+func putBuffer(b []byte) {
+	if cap(b) > 256*1024 {
+		return
+	}
+	bufPool.Put(bytes.NewBuffer(b[:0]))
+}
+
+// accept applies the frame rules before a message reaches a route: binary frames close with 1003
+// unless configured as base64 events; text must be valid UTF-8 (RFC 6455 requires 1007).
+func (c *Conn) accept(typ websocket.MessageType, body []byte) bool {
+	switch {
+	case typ == websocket.MessageBinary && c.srv.limits.BinaryMessages != config.BinaryBase64:
+		c.closeWith(websocket.StatusUnsupportedData, "Binary frames are not supported")
+		return false
+	case typ == websocket.MessageText && !utf8.Valid(body):
+		c.closeWith(websocket.StatusInvalidFramePayloadData, "Invalid UTF-8 in text frame")
+		return false
+	}
+	return true
+}
+
+// handle runs one message through route selection and its integration.
+func (c *Conn) handle(typ websocket.MessageType, body []byte) {
+	s := c.srv
+	now := s.now()
+	c.lastInbound.Store(now.UnixNano())
+	c.lastActive.Store(now.UnixNano())
+
+	reqID := s.opts.IDs.RequestID()
+	table := s.routes.Load()
+	var (
+		key string
+		rt  *Route
+		ok  bool
+	)
+	if typ == websocket.MessageBinary {
+		// A binary body is not JSON: route selection falls through to $default.
+		rt, ok = table.Get(event.RouteDefault)
+		key = event.RouteDefault
+	} else {
+		key, rt, ok = table.Select(body)
+	}
+	if !ok {
+		c.send(errorFrame(msgForbidden, c.id, reqID), true)
+		return
+	}
+
+	var payload string
+	isBase64 := typ == websocket.MessageBinary
+	if isBase64 {
+		payload = base64.StdEncoding.EncodeToString(body)
+	} else {
+		payload = string(body)
+	}
+	req := c.ev.Message(reqID, s.opts.IDs.MessageID(), now, key, payload, isBase64)
+	resp, err := s.invoke(rt, req)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.Warn("integration timed out", "route", key, "connectionId", c.id, "requestId", reqID)
+		c.send(errorFrame(msgEndpointTimeout, c.id, reqID), true)
+	case err != nil:
+		s.log.Warn("integration failed", "route", key, "connectionId", c.id, "requestId", reqID, "err", err)
+		c.send(errorFrame(msgInternalError, c.id, reqID), true)
+	case rt.ReturnResponse:
+		c.sendResponse(resp, reqID)
+	}
+}
+
+// sendResponse sends a two-way route's response body. [UNVERIFIED] whether AWS forwards the body
+// of a 4xx/5xx result; like serverless-offline we forward it whatever the status. An empty body
+// sends nothing.
+func (c *Conn) sendResponse(resp *event.Response, reqID string) {
+	if resp.Body == "" {
+		return
+	}
+	if resp.IsBase64Encoded {
+		data, err := base64.StdEncoding.DecodeString(resp.Body)
+		if err != nil {
+			c.srv.log.Warn("route response is not valid base64", "connectionId", c.id, "requestId", reqID, "err", err)
+			c.send(errorFrame(msgInternalError, c.id, reqID), true)
+			return
+		}
+		c.enqueue(outbound{websocket.MessageBinary, data}, true)
+		return
+	}
+	c.send([]byte(resp.Body), true)
+}
+
+// send queues a text frame. inline lets the caller write it itself when nothing else is queued,
+// which the read loop does to avoid a goroutine hand-off per reply.
+func (c *Conn) send(data []byte, inline bool) error {
+	return c.enqueue(outbound{websocket.MessageText, data}, inline)
+}
+
+// enqueue adds a frame to the bounded send queue. When the queue already holds SendQueueBytes the
+// frame is refused with LimitExceededException and the connection stays up: a client that does
+// not read loses new frames, never the server's memory.
+func (c *Conn) enqueue(m outbound, inline bool) error {
+	c.mu.Lock()
+	if c.closed || c.closing.Load() {
+		c.mu.Unlock()
+		return apigw.ErrGone
+	}
+	if c.queued > 0 && c.queued+len(m.data) > c.srv.limits.SendQueueBytes {
+		c.mu.Unlock()
+		return apigw.ErrLimitExceeded
+	}
+	if c.ws == nil || c.writing || len(c.queue) > 0 || !inline {
+		c.queue = append(c.queue, m)
+		c.queued += len(m.data)
+		if !c.writing && c.ws != nil {
+			c.writing = true
+			go c.drain()
+		}
+		c.mu.Unlock()
+		return nil
+	}
+	c.writing = true
+	c.mu.Unlock()
+	c.write(m)
+	c.drain()
+	return nil
+}
+
+// drain writes queued frames until the queue is empty, then clears writing.
+func (c *Conn) drain() {
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 || c.closed {
+			c.queue, c.queued = nil, 0
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		m := c.queue[0]
+		c.queue[0] = outbound{}
+		c.queue = c.queue[1:]
+		c.queued -= len(m.data)
+		c.mu.Unlock()
+		c.write(m)
+	}
+}
+
+// write sends one frame with the write timeout. A client that does not take the frame in time is
+// disconnected (the read loop then reports 1006).
+func (c *Conn) write(m outbound) {
+	ctx, cancel := context.WithTimeout(context.Background(), c.srv.limits.WriteTimeout)
+	err := c.ws.Write(ctx, m.typ, m.data)
+	cancel()
+	if err != nil {
+		if !c.closing.Load() {
+			c.srv.log.Info("write failed; closing connection", "connectionId", c.id, "err", err)
+			_ = c.ws.CloseNow()
+		}
+		return
+	}
+	c.lastActive.Store(c.srv.now().UnixNano())
+}
+
+// finish runs once when the read loop ends: it unregisters the connection, stops its timers and
+// delivers $disconnect with the close code and reason.
+func (c *Conn) finish(readErr error) {
+	s := c.srv
+	s.conns.Remove(c.id)
+	c.idleTimer.Stop()
+	c.ageTimer.Stop()
+
+	c.mu.Lock()
+	c.closed = true
+	c.queue, c.queued = nil, 0
+	serverCode, serverReason := c.closeCode, c.closeReason
+	c.mu.Unlock()
+
+	code, reason := disconnectStatus(readErr, c.closing.Load(), serverCode, serverReason)
+	if !c.closing.Load() {
+		_ = c.ws.CloseNow()
+	}
+	s.deliverDisconnect(c, code, reason)
+	s.live.Done()
+}
+
+// disconnectStatus decides the disconnectStatusCode and disconnectReason of a connection: the
+// code and reason the client sent, 1005 for a close frame without a code, 1006 for a dropped TCP
+// connection, or the code of a server-side close with AWS's reason text for it.
+func disconnectStatus(readErr error, serverClose bool, serverCode websocket.StatusCode, serverReason string) (int, string) {
+	if serverClose {
+		return int(serverCode), event.CloseReason(int(serverCode))
+	}
+	var ce websocket.CloseError
+	if errors.As(readErr, &ce) {
+		if ce.Code == websocket.StatusNoStatusRcvd {
+			return 1005, event.CloseReason(1005)
+		}
+		// The client's own reason, "" when it gave none: AWS's recorded sample of a client
+		// closing with 1001 has disconnectReason "".
+		return int(ce.Code), ce.Reason
+	}
+	if errors.Is(readErr, websocket.ErrMessageTooBig) {
+		return 1009, event.CloseReason(1009)
+	}
+	return 1006, event.CloseReason(1006)
+}
+
+// deliverDisconnect invokes $disconnect, if the stage has one, on its own goroutine; the server
+// waits for it at shutdown. The result is ignored, as on AWS.
+func (s *Server) deliverDisconnect(c *Conn, code int, reason string) {
+	rt, ok := s.routes.Load().Get(event.RouteDisconnect)
+	if !ok {
+		return
+	}
+	reqID := s.opts.IDs.RequestID()
+	req := c.ev.Disconnect(reqID, s.now(), code, reason)
+	s.live.Add(1)
+	go func() {
+		defer s.live.Done()
+		if _, err := s.invoke(rt, req); err != nil {
+			s.log.Warn("$disconnect integration failed", "connectionId", c.id, "requestId", reqID, "err", err)
+		}
+	}()
+}

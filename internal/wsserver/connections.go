@@ -1,0 +1,49 @@
+package wsserver
+
+import (
+	"context"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/switchboardhq/switchboard/internal/apigw"
+)
+
+var _ apigw.Connections = (*Server)(nil)
+
+// PostToConnection queues data as a text frame to a connection of this server.
+func (s *Server) PostToConnection(_ context.Context, connectionID string, data []byte) error {
+	if len(data) > s.limits.MaxMessageBytes {
+		return apigw.ErrPayloadTooLarge
+	}
+	c, ok := s.conns.Get(connectionID)
+	if !ok {
+		return apigw.ErrGone
+	}
+	return c.send(data, false)
+}
+
+// GetConnection describes a connection of this server.
+func (s *Server) GetConnection(_ context.Context, connectionID string) (apigw.ConnectionInfo, error) {
+	c, ok := s.conns.Get(connectionID)
+	if !ok || c.closing.Load() {
+		return apigw.ConnectionInfo{}, apigw.ErrGone
+	}
+	return apigw.ConnectionInfo{
+		ConnectedAt:  c.connected,
+		LastActiveAt: time.Unix(0, c.lastActive.Load()),
+		SourceIP:     c.ev.Identity.SourceIP,
+		UserAgent:    c.ev.Identity.UserAgent,
+	}, nil
+}
+
+// DeleteConnection closes a connection with 1000; its $disconnect reports 1000 "Connection
+// Closed Normally", as AWS's does after DeleteConnection.
+func (s *Server) DeleteConnection(_ context.Context, connectionID string) error {
+	c, ok := s.conns.Get(connectionID)
+	if !ok || c.closing.Load() {
+		return apigw.ErrGone
+	}
+	c.closeWith(websocket.StatusNormalClosure, "")
+	return nil
+}

@@ -1,0 +1,327 @@
+package wsserver
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/switchboardhq/switchboard/internal/config"
+	"github.com/switchboardhq/switchboard/internal/event"
+	"github.com/switchboardhq/switchboard/internal/integration"
+	"github.com/switchboardhq/switchboard/internal/registry"
+	"github.com/switchboardhq/switchboard/internal/route"
+)
+
+// Route is one entry of a stage's route table.
+type Route struct {
+	Key     string
+	Invoker integration.Invoker
+	// ReturnResponse makes the route two-way: the handler's body is sent back as a frame.
+	ReturnResponse bool
+}
+
+// Options configures a Server. Zero fields take the defaults stated on each.
+type Options struct {
+	// Stage is the stage name reported in events. Required.
+	Stage string
+	// APIID is reported as requestContext.apiId. Required.
+	APIID string
+	// StageVariables are delivered as stageVariables when non-empty.
+	StageVariables map[string]string
+	// Limits are the runtime limits; zero fields fall back to AWS's quotas (see config.Limits).
+	Limits config.Limits
+	// Routes is the initial route table. Required.
+	Routes *route.Table[*Route]
+	// IDs generates connection, request and message ids. Required.
+	IDs *event.IDs
+	// Authorizer decides on handshakes before $connect runs; nil allows every handshake.
+	Authorizer ConnectAuthorizer
+	// Logger receives connection-level events. Default: discard.
+	Logger *slog.Logger
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+}
+
+// Server is one stage's WebSocket endpoint. It implements http.Handler for the stage path and
+// apigw.Connections for the connections it holds.
+type Server struct {
+	opts   Options
+	limits config.Limits
+	log    *slog.Logger
+	now    func() time.Time
+
+	routes atomic.Pointer[route.Table[*Route]]
+	conns  *registry.Registry[*Conn]
+
+	// base is the parent context of every integration call; cancelled by Close.
+	base       context.Context
+	cancelBase context.CancelFunc
+
+	draining atomic.Bool
+	// live counts handshakes in progress, open connections and $disconnect deliveries.
+	live sync.WaitGroup
+}
+
+// New returns a Server ready to serve handshakes.
+func New(opts Options) (*Server, error) {
+	if opts.Stage == "" || opts.APIID == "" || opts.Routes == nil || opts.IDs == nil {
+		return nil, errors.New("wsserver: Stage, APIID, Routes and IDs are required")
+	}
+	s := &Server{
+		opts:   opts,
+		limits: withDefaultLimits(opts.Limits),
+		log:    opts.Logger,
+		now:    opts.Now,
+		conns:  registry.New[*Conn](),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.base, s.cancelBase = context.WithCancel(context.Background())
+	s.routes.Store(opts.Routes)
+	return s, nil
+}
+
+// withDefaultLimits fills zero limits with AWS's quotas.
+func withDefaultLimits(l config.Limits) config.Limits {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defDur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.MaxMessageBytes, 128*1024)
+	def(&l.MaxFrameBytes, 32*1024)
+	def(&l.SendQueueBytes, 1<<20)
+	defDur(&l.IdleTimeout, 10*time.Minute)
+	defDur(&l.MaxConnectionDuration, 2*time.Hour)
+	defDur(&l.IntegrationTimeout, 29*time.Second)
+	defDur(&l.WriteTimeout, 10*time.Second)
+	if l.BinaryMessages == "" {
+		l.BinaryMessages = config.BinaryReject
+	}
+	return l
+}
+
+// Routes returns the current route table.
+func (s *Server) Routes() *route.Table[*Route] { return s.routes.Load() }
+
+// SetRoutes atomically replaces the route table. Connections pick it up with their next message
+// (and their $disconnect), so added routes take effect for existing connections.
+func (s *Server) SetRoutes(t *route.Table[*Route]) { s.routes.Store(t) }
+
+// Len returns the number of open connections.
+func (s *Server) Len() int { return s.conns.Len() }
+
+// ServeHTTP handles a WebSocket handshake on the stage path: it runs the authorizer and the
+// $connect integration while the client waits, and only then answers 101.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeJSONMessage(w, http.StatusServiceUnavailable, "Service Unavailable")
+		return
+	}
+	if r.Method != http.MethodGet || !headerHasToken(r.Header, "Connection", "upgrade") ||
+		!headerHasToken(r.Header, "Upgrade", "websocket") {
+		// A plain HTTP request to the WebSocket endpoint. AWS's answer is not documented; 426 says
+		// what is wrong in HTTP's own terms.
+		w.Header().Set("Upgrade", "websocket")
+		writeJSONMessage(w, http.StatusUpgradeRequired, "Upgrade Required: this endpoint accepts WebSocket connections only")
+		return
+	}
+	s.live.Add(1)
+	defer s.live.Done()
+
+	now := s.now()
+	c := s.newConn(r, now)
+	reqID := s.opts.IDs.RequestID()
+
+	if a := s.opts.Authorizer; a != nil {
+		hs := &Handshake{Request: r, Conn: &c.ev, RequestID: reqID, Now: now}
+		if err := a.AuthorizeConnect(r.Context(), hs); err != nil {
+			s.rejectHandshake(w, c, err)
+			return
+		}
+	}
+
+	connected := false
+	if rt, ok := s.routes.Load().Get(event.RouteConnect); ok {
+		req := c.ev.Connect(reqID, now, r.Header, r.URL.Query(), c.ev.Identity.SourceIP)
+		resp, err := s.invoke(rt, req)
+		if err != nil {
+			status := http.StatusBadGateway
+			if errors.Is(err, context.DeadlineExceeded) {
+				// [UNVERIFIED] AWS documents 502 for a failing $connect; a timeout is most
+				// plausibly a gateway timeout.
+				status = http.StatusGatewayTimeout
+			}
+			s.log.Warn("$connect integration failed", "connectionId", c.id, "requestId", reqID, "err", err)
+			writeJSONMessage(w, status, http.StatusText(status))
+			return
+		}
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			s.log.Info("$connect rejected the connection", "connectionId", c.id, "requestId", reqID, "status", resp.StatusCode)
+			w.WriteHeader(validStatus(resp.StatusCode))
+			return
+		}
+		if p := responseHeader(resp, "Sec-WebSocket-Protocol"); p != "" {
+			w.Header().Set("Sec-WebSocket-Protocol", p)
+		}
+		connected = true
+	}
+
+	// The connection exists for @connections from here on: posts made now are queued and sent
+	// once the handshake completes (AWS answers 410 only while $connect runs).
+	s.live.Add(1)
+	s.conns.Add(c.id, c)
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		// API Gateway does not check Origin; authorization is the authorizer's job.
+		InsecureSkipVerify: true,
+	})
+	if err != nil {
+		s.log.Warn("websocket accept failed", "connectionId", c.id, "err", err)
+		s.conns.Remove(c.id)
+		if connected {
+			s.deliverDisconnect(c, 1006, "")
+		}
+		s.live.Done()
+		return
+	}
+	ws.SetReadLimit(int64(s.limits.MaxMessageBytes))
+	c.attach(ws)
+	go c.readLoop()
+	// Shutdown sets draining before it snapshots the registry, so a connection registered
+	// concurrently is either in its snapshot or sees draining here.
+	if s.draining.Load() {
+		c.closeWith(websocket.StatusGoingAway, "Going away")
+	}
+}
+
+// invoke calls a route's integration with the integration timeout, under the server's base
+// context so that Close cancels calls still in flight.
+func (s *Server) invoke(rt *Route, req *event.Request) (*event.Response, error) {
+	ctx, cancel := context.WithTimeout(s.base, s.limits.IntegrationTimeout)
+	defer cancel()
+	resp, err := rt.Invoker.Invoke(ctx, req)
+	if err == nil && resp == nil {
+		err = integration.ErrBadResponse
+	}
+	return resp, err
+}
+
+// rejectHandshake answers a refused handshake with the status the authorizer chose.
+func (s *Server) rejectHandshake(w http.ResponseWriter, c *Conn, err error) {
+	var he *HandshakeError
+	if !errors.As(err, &he) {
+		he = &HandshakeError{Status: http.StatusInternalServerError, Message: "Internal server error", Err: err}
+	}
+	s.log.Info("handshake refused", "connectionId", c.id, "status", he.Status, "err", he)
+	writeJSONMessage(w, he.Status, he.Message)
+}
+
+// Shutdown stops accepting handshakes, closes every connection with 1001 and waits until their
+// $disconnect deliveries have finished or ctx ends. In-flight integration calls are cancelled
+// when ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
+	for _, c := range s.conns.Snapshot() {
+		c.closeWith(websocket.StatusGoingAway, "Going away")
+	}
+	done := make(chan struct{})
+	go func() {
+		s.live.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		s.cancelBase()
+		return nil
+	case <-ctx.Done():
+		s.cancelBase()
+		for _, c := range s.conns.Snapshot() {
+			c.abort()
+		}
+		return ctx.Err()
+	}
+}
+
+// responseHeader finds a header in a proxy response, case-insensitively, in either map.
+func responseHeader(resp *event.Response, name string) string {
+	for k, v := range resp.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	for k, v := range resp.MultiValueHeaders {
+		if strings.EqualFold(k, name) && len(v) > 0 {
+			return strings.Join(v, ", ")
+		}
+	}
+	return ""
+}
+
+// validStatus maps a handler's status code to one net/http can write.
+func validStatus(code int) int {
+	if code < 100 || code > 999 {
+		return http.StatusBadGateway
+	}
+	return code
+}
+
+// headerHasToken reports whether a comma-separated header contains token, case-insensitively.
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// writeJSONMessage writes {"message":"..."} with status, API Gateway's error body shape.
+func writeJSONMessage(w http.ResponseWriter, status int, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("x-amzn-ErrorType", errorTypeFor(status))
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`{"message":` + quoteJSON(message) + `}`))
+}
+
+func errorTypeFor(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return "UnauthorizedException"
+	case http.StatusForbidden:
+		return "ForbiddenException"
+	case http.StatusTooManyRequests:
+		return "TooManyRequestsException"
+	case http.StatusNotFound:
+		return "NotFoundException"
+	default:
+		return "InternalServerErrorException"
+	}
+}
+
+// remoteIP returns the IP part of a RemoteAddr.
+func remoteIP(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return host
+}

@@ -1,0 +1,166 @@
+package switchboard
+
+import (
+	"context"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// Handler is an in-process route handler with the signature of an AWS Lambda handler for API
+// Gateway WebSocket events, so a handler written for Lambda compiles and runs unchanged.
+// A returned error gives the client AWS's "Internal server error" frame (502 on $connect).
+type Handler func(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error)
+
+// Props defines an API and its stage; it mirrors the config file (docs/config.md) and SST's
+// WebSocketApiProps. Zero fields take the defaults the config file has.
+type Props struct {
+	// Name is the API name. Default "switchboard".
+	Name string
+	// Region, AccountID and APIID appear in events and ARNs. Defaults "us-east-1",
+	// "000000000000" and an id derived from Name.
+	Region, AccountID, APIID string
+	// RouteSelectionExpression picks a message's route. Default "$request.body.action".
+	RouteSelectionExpression string
+	// Routes maps route keys ($connect, $disconnect, $default or custom keys) to their targets.
+	Routes map[string]Route
+	// Defaults holds props applied to every route's function.
+	Defaults Defaults
+	// Authorizer is "none" (default), "iam" or a Lambda authorizer.
+	Authorizer Authorizer
+	// AccessLog configures access logging. Default off.
+	AccessLog AccessLog
+	// CustomDomain configures a custom domain. Default none.
+	CustomDomain CustomDomain
+	// Stage holds the stage settings.
+	Stage Stage
+	// Limits holds the runtime limits; zero fields take AWS's quotas.
+	Limits Limits
+	// Listen is the address Start listens on. Default "127.0.0.1:3001".
+	Listen string
+}
+
+// Route is the target of one route key: exactly one of Handler, URL or Function.
+type Route struct {
+	// Handler runs in-process.
+	Handler Handler
+	// URL is an HTTP backend that receives the event JSON by POST and answers with a Lambda proxy
+	// response.
+	URL string
+	// Function is a Lambda-style function run by a worker process.
+	Function *FunctionProps
+	// ReturnResponse makes the route two-way: the handler's body is sent back to the client.
+	// Default false (one-way), as on API Gateway.
+	ReturnResponse bool
+	// IAM requires SigV4 authorization for the route (SST `auth: {iam: true}`).
+	IAM bool
+}
+
+// Defaults is SST's `defaults`.
+type Defaults struct {
+	// Function is merged into every route's function: Environment, Permissions and Layers are
+	// merged, every other prop is overridden by the route's own.
+	Function *FunctionProps
+}
+
+// FunctionProps is SST's FunctionProps, for functions run by worker processes.
+type FunctionProps struct {
+	// Handler is the handler path, e.g. "src/connect.main".
+	Handler string
+	// Runtime is e.g. "nodejs20.x", "python3.12" or "go"; "" infers it from the files.
+	Runtime string
+	// Timeout bounds one invocation. Default 10 seconds.
+	Timeout time.Duration
+	// MemoryMB is the memory size in MB. Default 1024.
+	MemoryMB int
+	// Environment is added to the worker's environment.
+	Environment map[string]string
+	// Permissions are what the function may do with its credentials.
+	Permissions []Permission
+	// Layers are accepted for compatibility with SST props.
+	Layers []string
+	// ReservedConcurrency caps concurrent invocations.
+	ReservedConcurrency int
+}
+
+// Permission is an SST permission: either a plain string ("s3", "dynamodb:GetItem", an ARN), or
+// an IAM statement with Effect, Actions and Resources.
+type Permission struct {
+	String    string
+	Effect    string
+	Actions   []string
+	Resources []string
+}
+
+// Authorizer is SST's authorizer prop.
+type Authorizer struct {
+	// Type is "none" (default), "iam" or "lambda".
+	Type string
+	// Name names a Lambda authorizer.
+	Name string
+	// Handler, URL or Function is a Lambda authorizer's target.
+	Handler  Handler
+	URL      string
+	Function *FunctionProps
+	// IdentitySource lists where the identity comes from. Default
+	// ["route.request.header.Authorization"].
+	IdentitySource []string
+	// ResultsCacheTTL caches results by identity. Default 0 (no cache).
+	ResultsCacheTTL time.Duration
+	// CredentialsFile names the IAM credentials file of an "iam" authorizer.
+	CredentialsFile string
+}
+
+// AccessLog is SST's accessLog prop.
+type AccessLog struct {
+	Enabled bool
+	// Format is the $context template.
+	Format string
+	// Destination is "stdout", "stderr" or a file path. Default "stdout".
+	Destination string
+}
+
+// CustomDomain is SST's customDomain prop.
+type CustomDomain struct {
+	DomainName       string
+	HostedZone       string
+	Path             string
+	IsExternalDomain bool
+	// CertificateFile and KeyFile are PEM files for TLS on the domain.
+	CertificateFile, KeyFile string
+}
+
+// Stage holds the stage settings (CDK WebSocketStage).
+type Stage struct {
+	// Name is the stage name and the first path segment of the URLs. Default "local".
+	Name string
+	// AutoDeploy makes AddRoutes take effect at once. Default true (SST); set DisableAutoDeploy
+	// to require Deploy, as CDK's default does.
+	DisableAutoDeploy bool
+	// RateLimit and BurstLimit throttle the stage's routes. Default no throttling.
+	RateLimit  float64
+	BurstLimit int
+	// Variables are delivered to handlers as stageVariables.
+	Variables map[string]string
+}
+
+// Limits are the runtime limits; each zero field takes AWS's quota.
+type Limits struct {
+	// MaxMessageBytes: largest message in or out. Default 131072; over it the client is closed with 1009.
+	MaxMessageBytes int
+	// MaxFrameBytes: largest frame. Default 32768.
+	MaxFrameBytes int
+	// IdleTimeout: close after this long without a client message (1001). Default 10 minutes.
+	IdleTimeout time.Duration
+	// MaxConnectionDuration: close connections this old (1001). Default 2 hours.
+	MaxConnectionDuration time.Duration
+	// IntegrationTimeout: bound on each integration call. Default 29 seconds.
+	IntegrationTimeout time.Duration
+	// AcceptBinary delivers binary frames as base64 events instead of closing with 1003.
+	AcceptBinary bool
+	// SendQueueBytes bounds each connection's send queue; PostToConnection gets
+	// LimitExceededException when it is full. Default 1 MiB.
+	SendQueueBytes int
+	// WriteTimeout disconnects a client that does not take a frame for this long. Default 10 seconds.
+	WriteTimeout time.Duration
+}

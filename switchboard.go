@@ -1,0 +1,284 @@
+// Package switchboard runs Amazon API Gateway-style WebSocket APIs: routes $connect,
+// $disconnect, $default and custom keys chosen by a route selection expression, Lambda proxy
+// events, two-way routes and the @connections management API, with AWS's error frames, close
+// codes, status codes and limits.
+//
+// Use New to define an API from Props (the Go mirror of SST's WebSocketApiProps), or NewFromFile
+// to load a config file (docs/config.md). Use Start or Run to serve it, URL and
+// ManagementEndpoint for its addresses, AddRoutes to add routes while it runs, and
+// PostToConnection, GetConnection and DeleteConnection to reach clients without HTTP.
+// Handlers are ordinary AWS Lambda handlers (see Handler).
+package switchboard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/switchboardhq/switchboard/internal/apigw"
+	"github.com/switchboardhq/switchboard/internal/app"
+	"github.com/switchboardhq/switchboard/internal/config"
+)
+
+// The @connections errors, for errors.Is on what PostToConnection, GetConnection and
+// DeleteConnection return.
+var (
+	// ErrGone: no such connection, or it is closed (HTTP 410 GoneException).
+	ErrGone error = apigw.ErrGone
+	// ErrPayloadTooLarge: the data is over the message limit (413 PayloadTooLargeException).
+	ErrPayloadTooLarge error = apigw.ErrPayloadTooLarge
+	// ErrLimitExceeded: the connection's send queue is full (429 LimitExceededException).
+	ErrLimitExceeded error = apigw.ErrLimitExceeded
+)
+
+// Option configures New and NewFromFile.
+type Option func(*options)
+
+type options struct {
+	logger   *slog.Logger
+	handlers map[string]Handler
+	now      func() time.Time
+}
+
+// WithLogger sets the logger. Default: discard.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithHandler attaches an in-process handler to a route key; with NewFromFile it adds the route
+// or replaces the file's target for that key.
+func WithHandler(routeKey string, h Handler) Option {
+	return func(o *options) {
+		if o.handlers == nil {
+			o.handlers = map[string]Handler{}
+		}
+		o.handlers[routeKey] = h
+	}
+}
+
+// API is a defined WebSocket API with one stage.
+type API struct {
+	app *app.App
+
+	mu          sync.Mutex
+	permissions []Permission            // AttachPermissions
+	routePerms  map[string][]Permission // AttachPermissionsToRoute
+}
+
+// New defines an API from props. It validates everything at once and starts nothing.
+func New(props Props, opts ...Option) (*API, error) {
+	o := collect(opts)
+	cfg, err := props.toConfig()
+	if err != nil {
+		return nil, err
+	}
+	for key, h := range o.handlers {
+		cfg.Routes[key] = goRoute(key, h, cfg.Routes[key])
+	}
+	if err := config.Validate(cfg); err != nil {
+		return nil, err
+	}
+	return build(cfg, o)
+}
+
+// NewFromFile loads a config file (YAML or JSON) and defines its API. Every problem in the file
+// is reported at once, each with file, line and key.
+func NewFromFile(path string, opts ...Option) (*API, error) {
+	o := collect(opts)
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(o.handlers) > 0 {
+		for key, h := range o.handlers {
+			cfg.Routes[key] = goRoute(key, h, cfg.Routes[key])
+		}
+		if err := config.Validate(cfg); err != nil {
+			return nil, err
+		}
+	}
+	return build(cfg, o)
+}
+
+// ValidateFile checks a config file without running it: syntax, keys, values, and features this
+// build cannot run yet. It returns nil when the file is valid.
+func ValidateFile(path string) error {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return err
+	}
+	return cfg.Unsupported(app.Supported)
+}
+
+func collect(opts []Option) *options {
+	o := &options{}
+	for _, opt := range opts {
+		opt(o)
+	}
+	return o
+}
+
+func build(cfg *config.Config, o *options) (*API, error) {
+	a, err := app.New(cfg, app.Options{Logger: o.logger, Now: o.now})
+	if err != nil {
+		return nil, err
+	}
+	return &API{app: a, routePerms: map[string][]Permission{}}, nil
+}
+
+// Start listens on the configured address (Props.Listen or the file's server.listen) and serves
+// in the background until Shutdown.
+func (a *API) Start(ctx context.Context) error { return a.app.Start(ctx, "") }
+
+// StartOn listens on addr ("127.0.0.1:0" picks a free port) and serves in the background.
+func (a *API) StartOn(ctx context.Context, addr string) error { return a.app.Start(ctx, addr) }
+
+// Serve serves on a listener the caller created, in the background.
+func (a *API) Serve(ln net.Listener) error { return a.app.Serve(ln) }
+
+// Run starts the API and serves until ctx is cancelled, then shuts down gracefully within the
+// config's server.shutdownTimeout.
+func (a *API) Run(ctx context.Context) error {
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-a.wait():
+		return err
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), a.app.Config().Server.ShutdownTimeout)
+	defer cancel()
+	return a.Shutdown(sctx)
+}
+
+func (a *API) wait() <-chan error {
+	ch := make(chan error, 1)
+	go func() { ch <- a.app.Wait() }()
+	return ch
+}
+
+// Shutdown stops accepting connections, closes every client with 1001, delivers $disconnect for
+// each (waiting at most until ctx ends) and releases the handlers' resources.
+func (a *API) Shutdown(ctx context.Context) error { return a.app.Shutdown(ctx) }
+
+// Handler returns the API as an http.Handler, to mount in a server of your own instead of Start.
+// WebSocket clients connect at /{stage}; the management API is at /{stage}/@connections/{id}.
+func (a *API) Handler() http.Handler { return a.app.Handler() }
+
+// URL is the stage's WebSocket URL, ws://host:port/{stage} (SST's `url`).
+func (a *API) URL() string { return a.app.URL() }
+
+// ManagementEndpoint is the endpoint for ApiGatewayManagementApi clients,
+// http://host:port/{stage} (SST's `managementEndpoint`).
+func (a *API) ManagementEndpoint() string { return a.app.ManagementEndpoint() }
+
+// Routes lists the deployed route keys, sorted (SST's `routes`).
+func (a *API) Routes() []string { return a.app.RouteKeys() }
+
+// AddRoutes adds or replaces routes while the API runs (SST's addRoutes). With autoDeploy (the
+// default) they take effect at once, for connections already open too; otherwise at Deploy.
+func (a *API) AddRoutes(ctx context.Context, routes map[string]Route) error {
+	cfgRoutes := make(map[string]config.Route, len(routes))
+	for key, r := range routes {
+		cr, err := r.toConfig(key)
+		if err != nil {
+			return err
+		}
+		cfgRoutes[key] = cr
+	}
+	probe := *a.app.Config()
+	probe.Routes = cfgRoutes
+	if err := config.Validate(&probe); err != nil {
+		return err
+	}
+	return a.app.AddRoutes(ctx, cfgRoutes)
+}
+
+// Deploy makes routes added with autoDeploy off take effect.
+func (a *API) Deploy(ctx context.Context) error { return a.app.Deploy(ctx) }
+
+// GetFunction returns the resolved function of a route — its props merged with
+// defaults.function and the permissions attached so far — or nil when the route is not a
+// function route (SST's getFunction).
+func (a *API) GetFunction(routeKey string) *FunctionProps {
+	r, ok := a.app.Route(routeKey)
+	if !ok || r.Target.Kind != config.TargetFunction {
+		return nil
+	}
+	f := fromConfigFunction(config.MergeFunction(a.app.Config().Defaults.Function, r.Target.Function))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	f.Permissions = append(f.Permissions, a.permissions...)
+	f.Permissions = append(f.Permissions, a.routePerms[routeKey]...)
+	return f
+}
+
+// AttachPermissions grants permissions to every route's function (SST's attachPermissions).
+// They are recorded now and applied to function credentials by the function runtime.
+func (a *API) AttachPermissions(perms ...Permission) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.permissions = append(a.permissions, perms...)
+}
+
+// AttachPermissionsToRoute grants permissions to one route's function (SST's
+// attachPermissionsToRoute). It fails for an unknown route.
+func (a *API) AttachPermissionsToRoute(routeKey string, perms ...Permission) error {
+	if _, ok := a.app.Route(routeKey); !ok {
+		return fmt.Errorf("attach permissions: no route %q", routeKey)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.routePerms[routeKey] = append(a.routePerms[routeKey], perms...)
+	return nil
+}
+
+// Connection describes a live connection (GetConnection's output).
+type Connection struct {
+	ConnectedAt  time.Time
+	LastActiveAt time.Time
+	SourceIP     string
+	UserAgent    string
+}
+
+// PostToConnection sends data to a client as one text frame. It returns once the frame is
+// queued; errors match ErrGone, ErrPayloadTooLarge and ErrLimitExceeded.
+func (a *API) PostToConnection(ctx context.Context, connectionID string, data []byte) error {
+	return a.app.Connections().PostToConnection(ctx, connectionID, data)
+}
+
+// GetConnection describes a live connection, or returns ErrGone.
+func (a *API) GetConnection(ctx context.Context, connectionID string) (*Connection, error) {
+	info, err := a.app.Connections().GetConnection(ctx, connectionID)
+	if err != nil {
+		return nil, err
+	}
+	return &Connection{ConnectedAt: info.ConnectedAt, LastActiveAt: info.LastActiveAt,
+		SourceIP: info.SourceIP, UserAgent: info.UserAgent}, nil
+}
+
+// DeleteConnection closes a connection with 1000 and delivers its $disconnect, or returns
+// ErrGone.
+func (a *API) DeleteConnection(ctx context.Context, connectionID string) error {
+	return a.app.Connections().DeleteConnection(ctx, connectionID)
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+var errNoTarget = errors.New("needs exactly one of Handler, URL or Function")
+
+// ShutdownTimeout is how long a graceful shutdown may take (server.shutdownTimeout).
+func (a *API) ShutdownTimeout() time.Duration { return a.app.Config().Server.ShutdownTimeout }
