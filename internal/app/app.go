@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/internal/apigw"
+	"github.com/switchboardhq/switchboard/internal/auth/iam"
 	"github.com/switchboardhq/switchboard/internal/config"
 	"github.com/switchboardhq/switchboard/internal/event"
 	"github.com/switchboardhq/switchboard/internal/integration"
@@ -48,6 +49,9 @@ type App struct {
 
 	ws   *wsserver.Server
 	mgmt *mgmt.Handler
+	// iam holds the principals that may sign requests: the IAM credentials file's and every
+	// function's generated credentials.
+	iam *iam.Store
 
 	mu       sync.Mutex
 	routes   map[string]config.Route // the deployed routes
@@ -79,6 +83,9 @@ func New(cfg *config.Config, opts Options) (_ *App, err error) {
 			a.closeInvokers()
 		}
 	}()
+	if a.iam, err = newIAMStore(cfg, opts); err != nil {
+		return nil, err
+	}
 
 	table, err := a.buildTable(nil, cfg.Routes)
 	if err != nil {
