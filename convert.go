@@ -31,6 +31,8 @@ func (p Props) toConfig() (*config.Config, error) {
 			AutoDeploy: !p.Stage.DisableAutoDeploy,
 			Throttle:   config.Throttle{RateLimit: p.Stage.RateLimit, BurstLimit: p.Stage.BurstLimit},
 			Variables:  p.Stage.Variables,
+
+			GrantManagementAPIAccess: p.Stage.GrantManagementAPIAccess,
 		},
 		Limits: config.Limits{
 			MaxMessageBytes:       p.Limits.MaxMessageBytes,
@@ -111,8 +113,14 @@ func (a Authorizer) toConfig() (config.Authorizer, error) {
 		c.Type = config.AuthorizerNone
 	}
 	if c.Type == config.AuthorizerLambda {
-		t, err := target(a.Handler, a.URL, a.Function)
-		if err != nil {
+		var t config.Target
+		var err error
+		if a.Handler != nil {
+			if a.URL != "" || a.Function != nil {
+				return c, fmt.Errorf("authorizer: %w", errNoTarget)
+			}
+			t = config.Target{Kind: config.TargetGo, Go: gofunc.NewAuthorizer(gofunc.AuthorizerHandler(a.Handler))}
+		} else if t, err = target(nil, a.URL, a.Function); err != nil {
 			return c, fmt.Errorf("authorizer: %w", err)
 		}
 		c.Target = t

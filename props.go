@@ -12,6 +12,11 @@ import (
 // A returned error gives the client AWS's "Internal server error" frame (502 on $connect).
 type Handler func(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error)
 
+// AuthorizerHandler is an in-process Lambda REQUEST authorizer with aws-lambda-go's types, so an
+// authorizer written for Lambda compiles and runs unchanged. Its policy is evaluated against the
+// $connect method ARN; returning an error with the text "Unauthorized" answers 401, as on AWS.
+type AuthorizerHandler func(ctx context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error)
+
 // Props defines an API and its stage; it mirrors the config file (docs/config.md) and SST's
 // WebSocketApiProps. Zero fields take the defaults the config file has.
 type Props struct {
@@ -98,8 +103,10 @@ type Authorizer struct {
 	Type string
 	// Name names a Lambda authorizer.
 	Name string
-	// Handler, URL or Function is a Lambda authorizer's target.
-	Handler  Handler
+	// Handler, URL or Function is a Lambda authorizer's target. A URL authorizer receives the
+	// authorizer event by POST and answers with the authorizer's JSON result; HTTP 401 means
+	// "Unauthorized".
+	Handler  AuthorizerHandler
 	URL      string
 	Function *FunctionProps
 	// IdentitySource lists where the identity comes from. Default
@@ -142,6 +149,9 @@ type Stage struct {
 	BurstLimit int
 	// Variables are delivered to handlers as stageVariables.
 	Variables map[string]string
+	// GrantManagementAPIAccess names principals of the IAM credentials file (name, ARN or
+	// access key id) that may call @connections (CDK's stage.grantManagementApiAccess).
+	GrantManagementAPIAccess []string
 }
 
 // Limits are the runtime limits; each zero field takes AWS's quota.

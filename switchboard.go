@@ -23,6 +23,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/internal/apigw"
 	"github.com/switchboardhq/switchboard/internal/app"
+	"github.com/switchboardhq/switchboard/internal/auth/iam"
 	"github.com/switchboardhq/switchboard/internal/config"
 )
 
@@ -236,6 +237,23 @@ func (a *API) AttachPermissionsToRoute(routeKey string, perms ...Permission) err
 	defer a.mu.Unlock()
 	a.routePerms[routeKey] = append(a.routePerms[routeKey], perms...)
 	return nil
+}
+
+// Principal is an IAM principal: its credentials and who it is.
+type Principal struct {
+	// Name is a label for logs. ARN is reported as userArn ("arn:aws:iam::{account}:user/{name}").
+	Name, ARN string
+	// AccessKeyID and SecretAccessKey sign requests; SessionToken is required when set.
+	AccessKeyID, SecretAccessKey, SessionToken string
+}
+
+// GrantManagementAPIAccess lets p call the stage's @connections API (CDK's
+// stage.grantManagementApiAccess); p is added when the API does not know its access key yet. It
+// matters with IAM authorization, when every management call must be signed.
+func (a *API) GrantManagementAPIAccess(p Principal) error {
+	return a.app.GrantManagementAccess(iam.Principal{
+		Name: p.Name, ARN: p.ARN, AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey, SessionToken: p.SessionToken,
+	})
 }
 
 // Connection describes a live connection (GetConnection's output).

@@ -29,7 +29,7 @@ import (
 
 // Supported lists the config features this build can run; config.Unsupported reports uses of the
 // others at start-up.
-var Supported = config.Support{}
+var Supported = config.Support{IAM: true, LambdaAuthorizer: true}
 
 // Options are the dependencies an App takes from its caller.
 type Options struct {
@@ -98,22 +98,31 @@ func New(cfg *config.Config, opts Options) (_ *App, err error) {
 	if cfg.Server.NodeID != "" {
 		node = event.NodeIDFromString(cfg.Server.NodeID)
 	}
+	connectAuth, err := a.connectAuthorizer()
+	if err != nil {
+		return nil, err
+	}
+	if err := a.grantConfiguredAccess(); err != nil {
+		return nil, err
+	}
 	a.ws, err = wsserver.New(wsserver.Options{
-		Stage:          cfg.Stage.Name,
-		APIID:          cfg.APIID,
-		StageVariables: cfg.Stage.Variables,
-		Limits:         cfg.Limits,
-		Routes:         table,
-		IDs:            event.NewIDs(node),
-		Logger:         a.log,
-		Now:            opts.Now,
+		Stage:           cfg.Stage.Name,
+		APIID:           cfg.APIID,
+		StageVariables:  cfg.Stage.Variables,
+		Limits:          cfg.Limits,
+		Routes:          table,
+		IDs:             event.NewIDs(node),
+		Authorizer:      connectAuth,
+		RouteAuthorizer: &routeAuth{store: a.iam, cfg: cfg},
+		Logger:          a.log,
+		Now:             opts.Now,
 	})
 	if err != nil {
 		return nil, err
 	}
 	a.mgmt = &mgmt.Handler{
 		Conns:    a.ws,
-		Guard:    mgmt.LoopbackOnly,
+		Guard:    a.managementGuard(),
 		MaxBytes: cfg.Limits.MaxMessageBytes,
 		ValidID:  event.WellFormedID,
 		Logger:   a.log,
@@ -130,7 +139,7 @@ func (a *App) buildTable(base *route.Table[*wsserver.Route], add map[string]conf
 		if err != nil {
 			return nil, fmt.Errorf("route %s: %w", key, err)
 		}
-		built[key] = &wsserver.Route{Key: key, Invoker: inv, ReturnResponse: r.ReturnResponse}
+		built[key] = &wsserver.Route{Key: key, Invoker: inv, ReturnResponse: r.ReturnResponse, IAM: r.IAM}
 	}
 	if base != nil {
 		return base.With(built), nil

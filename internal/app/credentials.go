@@ -1,6 +1,8 @@
 package app
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/switchboardhq/switchboard/internal/auth/iam"
@@ -17,8 +19,18 @@ func newIAMStore(cfg *config.Config, opts Options) (*iam.Store, error) {
 		return nil, err
 	}
 	if f := cfg.Authorizer.CredentialsFile; f != "" {
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(cfg.Dir(), f)
+		}
 		if err := s.LoadFile(f); err != nil {
 			return nil, err
+		}
+	} else if cfg.Authorizer.Type == config.AuthorizerIAM {
+		// authorizer: iam without a file trusts the credentials Switchboard itself runs with.
+		if p, ok := iam.EnvironmentPrincipal(os.Getenv, cfg.AccountID); ok {
+			if err := s.AddPrincipal(p); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return s, nil

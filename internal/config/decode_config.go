@@ -89,7 +89,8 @@ func (d *decoder) stage(path string, v *yaml.Node, s *Stage) {
 				"burstLimit": d.integer(&s.Throttle.BurstLimit),
 			})
 		},
-		"variables": d.stringMap(&s.Variables),
+		"variables":                d.stringMap(&s.Variables),
+		"grantManagementApiAccess": d.stringList(&s.GrantManagementAPIAccess),
 	})
 }
 

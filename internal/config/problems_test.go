@@ -116,8 +116,10 @@ func TestEachKindOfMistake(t *testing.T) {
 			`c.yaml:2:18: routes.a.url: must be an absolute http:// or https:// URL, got "127.0.0.1:8080/x"`},
 		{"returnResponse on $connect", "routes:\n  $connect:\n    function: a.main\n    returnResponse: true\n",
 			`c.yaml:4:5: routes.$connect.returnResponse: only message routes ($default and custom keys) can return a response; AWS allows no route response on $connect`},
-		{"iam on a message route", "routes:\n  send:\n    function: a.main\n    auth: {iam: true}\n",
-			`c.yaml:4:12: routes.send.auth.iam: is only allowed on $connect: AWS authorizes a WebSocket connection once, when it connects`},
+		{"iam on $disconnect", "routes:\n  $disconnect:\n    function: a.main\n    auth: {iam: true}\n",
+			`c.yaml:4:12: routes.$disconnect.auth.iam: cannot apply to $disconnect: it runs after the connection is gone`},
+		{"grantManagementApiAccess without a credentials file", "stage:\n  grantManagementApiAccess: [alice]\n",
+			`c.yaml:2:3: stage.grantManagementApiAccess: names principals of the IAM credentials file; set authorizer.credentialsFile (with type: iam)`},
 		{"iam with a lambda authorizer", "authorizer: {type: lambda, url: 'http://127.0.0.1:1/'}\nroutes:\n  $connect:\n    url: http://127.0.0.1:2/\n    auth:\n      iam: true\n",
 			`c.yaml:6:7: routes.$connect.auth.iam: conflicts with the lambda authorizer: $connect has one authorization type`},
 		{"missing handler", "routes:\n  a:\n    function:\n      timeout: 3\n",
@@ -167,7 +169,7 @@ func TestEachKindOfMistake(t *testing.T) {
 		{"lambda settings on iam", "authorizer:\n  type: iam\n  identitySource: route.request.header.Auth\n",
 			`c.yaml:3:3: authorizer.identitySource: only applies to type: lambda (this authorizer's type is iam)`},
 		{"iam settings on lambda", "authorizer:\n  type: lambda\n  url: http://127.0.0.1:1/\n  credentialsFile: creds.json\n",
-			`c.yaml:4:3: authorizer.credentialsFile: only applies to type: iam (this authorizer's type is lambda)`},
+			`c.yaml:4:3: authorizer.credentialsFile: only applies to types iam and none (this authorizer's type is lambda)`},
 
 		// Values: access log.
 		{"access log without request id", "accessLog: '$context.routeKey $context.status'\n",

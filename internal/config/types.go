@@ -86,7 +86,10 @@ type Route struct {
 	// ReturnResponse makes the route two-way: the handler's body is sent back to the client
 	// (key `returnResponse`; CDK `returnResponse`). Default false.
 	ReturnResponse bool
-	// IAM requires SigV4 authorization for this route (key `auth: {iam: true}`).
+	// IAM requires SigV4 authorization for this route (key `auth: {iam: true}`). On $connect
+	// the handshake must be signed. On a message route the connection must have connected with
+	// a signature whose principal may execute-api:Invoke the route's ARN; otherwise the message
+	// gets the Forbidden frame (AWS authorizes only at $connect; see docs/auth.md).
 	IAM bool
 }
 
@@ -186,6 +189,10 @@ type Stage struct {
 	Throttle Throttle
 	// Variables are the stage variables, delivered as stageVariables (key `variables`).
 	Variables map[string]string
+	// GrantManagementAPIAccess names principals of the IAM credentials file (by name, ARN or
+	// access key id) that may call the stage's @connections API, as CDK's
+	// stage.grantManagementApiAccess grants it (key `grantManagementApiAccess`).
+	GrantManagementAPIAccess []string
 }
 
 // Throttle is a token bucket: RateLimit tokens per second refill a bucket of BurstLimit.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -142,6 +143,15 @@ func (ck *checker) stage() {
 		}
 		if n := utf8.RuneCountInString(s.Variables[name]); n > 512 {
 			ck.add(p, "is %d characters long; AWS allows at most 512", n)
+		}
+	}
+
+	if len(s.GrantManagementAPIAccess) > 0 && ck.c.Authorizer.CredentialsFile == "" {
+		ck.add("stage.grantManagementApiAccess", "names principals of the IAM credentials file; set authorizer.credentialsFile (with type: iam)")
+	}
+	for i, name := range s.GrantManagementAPIAccess {
+		if strings.TrimSpace(name) == "" {
+			ck.add(fmt.Sprintf("stage.grantManagementApiAccess[%d]", i), "must name a principal (its name, ARN or access key id)")
 		}
 	}
 }

@@ -51,11 +51,13 @@ func (ck *checker) routes() {
 			ck.add(p+".returnResponse", "only message routes ($default and custom keys) can return a response; AWS allows no route response on %s", key)
 		}
 		if r.IAM {
-			switch {
-			case key != event.RouteConnect:
-				ck.add(p+".auth.iam", "is only allowed on $connect: AWS authorizes a WebSocket connection once, when it connects")
-			case c.Authorizer.Type == AuthorizerLambda:
-				ck.add(p+".auth.iam", "conflicts with the lambda authorizer: $connect has one authorization type")
+			switch key {
+			case event.RouteDisconnect:
+				ck.add(p+".auth.iam", "cannot apply to $disconnect: it runs after the connection is gone")
+			case event.RouteConnect:
+				if c.Authorizer.Type == AuthorizerLambda {
+					ck.add(p+".auth.iam", "conflicts with the lambda authorizer: $connect has one authorization type")
+				}
 			}
 		}
 		if r.Target.Kind == TargetFunction && r.Target.Function != nil {
@@ -218,12 +220,9 @@ func (ck *checker) authorizer() {
 				ck.add("authorizer."+s.key, "only applies to type: lambda (this authorizer's type is %s)", a.Type)
 			}
 		}
-		if a.Type == AuthorizerNone && a.CredentialsFile != "" {
-			ck.add("authorizer.credentialsFile", "only applies to type: iam (this authorizer's type is none)")
-		}
 	case AuthorizerLambda:
 		if a.CredentialsFile != "" {
-			ck.add("authorizer.credentialsFile", "only applies to type: iam (this authorizer's type is lambda)")
+			ck.add("authorizer.credentialsFile", "only applies to types iam and none (this authorizer's type is lambda)")
 		}
 		ck.target("authorizer", a.Target, "type lambda needs a function or a url")
 		if f := a.Target.Function; a.Target.Kind == TargetFunction && f != nil {

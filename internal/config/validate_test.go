@@ -120,7 +120,7 @@ func TestValidateGoConfigProblems(t *testing.T) {
 		}, "stage.variables: has 101 variables; AWS allows at most 100 per stage"},
 		{"none authorizer with settings", func(c *Config) {
 			c.Authorizer = Authorizer{Type: AuthorizerNone, Name: "a", CredentialsFile: "c.json"}
-		}, "authorizer.name: only applies to type: lambda (this authorizer's type is none)\nauthorizer.credentialsFile: only applies to type: iam (this authorizer's type is none)"},
+		}, "authorizer.name: only applies to type: lambda (this authorizer's type is none)"},
 		{"authorizer type", func(c *Config) {
 			c.Authorizer = Authorizer{Type: "cognito"}
 		}, `authorizer.type: must be "none", "iam" or "lambda", got "cognito"`},

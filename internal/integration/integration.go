@@ -21,6 +21,13 @@ type Invoker interface {
 	Invoke(ctx context.Context, req *event.Request) (*event.Response, error)
 }
 
+// RawInvoker is implemented by integrations that pass any JSON payload to the handler and
+// return its JSON result unchanged; Lambda authorizers are invoked through it. An error from a
+// failing handler implements ErrorMessage() string when it carries the handler's errorMessage.
+type RawInvoker interface {
+	InvokeRaw(ctx context.Context, payload []byte) ([]byte, error)
+}
+
 // Starter is implemented by invokers that need to provision resources (worker processes, build
 // steps) before the first Invoke. Start is called once, before serving; an error aborts start-up.
 type Starter interface {

@@ -18,24 +18,25 @@ import (
 	"github.com/switchboardhq/switchboard/internal/apigw"
 )
 
-// Guard authorizes one management call. It returns nil to allow, or an error; an *apigw.Error
-// chooses the response (403 ForbiddenException for most refusals).
+// Guard authorizes one management call; body is the request body (signatures cover it). It
+// returns nil to allow, or an error; an *apigw.Error chooses the response (403 for most
+// refusals).
 type Guard interface {
-	AuthorizeManagement(r *http.Request, connectionID string) error
+	AuthorizeManagement(r *http.Request, body []byte, connectionID string) error
 }
 
 // GuardFunc adapts a function to Guard.
-type GuardFunc func(r *http.Request, connectionID string) error
+type GuardFunc func(r *http.Request, body []byte, connectionID string) error
 
 // AuthorizeManagement calls f.
-func (f GuardFunc) AuthorizeManagement(r *http.Request, connectionID string) error {
-	return f(r, connectionID)
+func (f GuardFunc) AuthorizeManagement(r *http.Request, body []byte, connectionID string) error {
+	return f(r, body, connectionID)
 }
 
 // LoopbackOnly allows calls from loopback addresses only, whether or not they are signed, and
 // answers every other caller with AWS's 403 {"message":"Forbidden"}. It is the guard while no
 // IAM authorization is configured.
-var LoopbackOnly Guard = GuardFunc(func(r *http.Request, _ string) error {
+var LoopbackOnly Guard = GuardFunc(func(r *http.Request, _ []byte, _ string) error {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
@@ -73,7 +74,15 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, id string) error
 	if guard == nil {
 		guard = LoopbackOnly
 	}
-	if err := guard.AuthorizeManagement(r, id); err != nil {
+	// The body is read before authorization because a SigV4 signature covers it.
+	data, err := io.ReadAll(io.LimitReader(r.Body, int64(h.MaxBytes)+1))
+	if err != nil {
+		return &apigw.Error{Status: http.StatusBadRequest, Type: "BadRequestException", Message: "Could not read the request body"}
+	}
+	if len(data) > h.MaxBytes {
+		return apigw.ErrPayloadTooLarge
+	}
+	if err := guard.AuthorizeManagement(r, data, id); err != nil {
 		return err
 	}
 	if h.ValidID != nil && !h.ValidID(id) {
@@ -83,13 +92,6 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, id string) error
 	ctx := r.Context()
 	switch r.Method {
 	case http.MethodPost:
-		data, err := io.ReadAll(io.LimitReader(r.Body, int64(h.MaxBytes)+1))
-		if err != nil {
-			return &apigw.Error{Status: http.StatusBadRequest, Type: "BadRequestException", Message: "Could not read the request body"}
-		}
-		if len(data) > h.MaxBytes {
-			return apigw.ErrPayloadTooLarge
-		}
 		if err := h.Conns.PostToConnection(ctx, id, data); err != nil {
 			return err
 		}

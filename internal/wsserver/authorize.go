@@ -19,25 +19,15 @@ type Handshake struct {
 }
 
 // ConnectAuthorizer decides whether a handshake may go on to $connect. It returns nil to allow,
-// or an error; a *HandshakeError chooses the HTTP status (401, 403, 429, 500), any other error
-// gives 500.
+// or an error; an error that errors.As turns into an *apigw.Error chooses the answer (401, 403,
+// 429, 500 with AWS's body), any other error gives 500.
 type ConnectAuthorizer interface {
 	AuthorizeConnect(ctx context.Context, hs *Handshake) error
 }
 
-// HandshakeError refuses a handshake with Status and the body {"message": Message}.
-type HandshakeError struct {
-	Status  int
-	Message string
-	Err     error // the cause, for logs; may be nil
+// RouteAuthorizer decides, per message, whether a connection may use a route marked IAM. It
+// sees only what the connection established at $connect (its identity), as API Gateway
+// authorizes a WebSocket connection only when it connects.
+type RouteAuthorizer interface {
+	AuthorizeRoute(conn *event.Conn, routeKey string) bool
 }
-
-func (e *HandshakeError) Error() string {
-	if e.Err != nil {
-		return e.Message + ": " + e.Err.Error()
-	}
-	return e.Message
-}
-
-// Unwrap returns the cause.
-func (e *HandshakeError) Unwrap() error { return e.Err }

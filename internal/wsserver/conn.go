@@ -228,7 +228,7 @@ func (c *Conn) handle(typ websocket.MessageType, body []byte) {
 	} else {
 		key, rt, ok = table.Select(body)
 	}
-	if !ok {
+	if !ok || (rt.IAM && !s.routeAllowed(&c.ev, key)) {
 		c.send(errorFrame(msgForbidden, c.id, reqID), true)
 		return
 	}

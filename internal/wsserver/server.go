@@ -13,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/switchboardhq/switchboard/internal/apigw"
 	"github.com/switchboardhq/switchboard/internal/config"
 	"github.com/switchboardhq/switchboard/internal/event"
 	"github.com/switchboardhq/switchboard/internal/integration"
@@ -26,6 +27,9 @@ type Route struct {
 	Invoker integration.Invoker
 	// ReturnResponse makes the route two-way: the handler's body is sent back as a frame.
 	ReturnResponse bool
+	// IAM restricts the route to connections that Options.RouteAuthorizer allows; others get
+	// the Forbidden frame.
+	IAM bool
 }
 
 // Options configures a Server. Zero fields take the defaults stated on each.
@@ -44,6 +48,9 @@ type Options struct {
 	IDs *event.IDs
 	// Authorizer decides on handshakes before $connect runs; nil allows every handshake.
 	Authorizer ConnectAuthorizer
+	// RouteAuthorizer decides whether a connection may use a route marked IAM; nil refuses
+	// them all.
+	RouteAuthorizer RouteAuthorizer
 	// Logger receives connection-level events. Default: discard.
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
@@ -152,7 +159,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if a := s.opts.Authorizer; a != nil {
 		hs := &Handshake{Request: r, Conn: &c.ev, RequestID: reqID, Now: now}
-		if err := a.AuthorizeConnect(r.Context(), hs); err != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), s.limits.IntegrationTimeout)
+		err := a.AuthorizeConnect(ctx, hs)
+		cancel()
+		if err != nil {
 			s.rejectHandshake(w, c, err)
 			return
 		}
@@ -211,6 +221,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// routeAllowed asks the route authorizer about an IAM route.
+func (s *Server) routeAllowed(c *event.Conn, key string) bool {
+	return s.opts.RouteAuthorizer != nil && s.opts.RouteAuthorizer.AuthorizeRoute(c, key)
+}
+
 // invoke calls a route's integration with the integration timeout, under the server's base
 // context so that Close cancels calls still in flight.
 func (s *Server) invoke(rt *Route, req *event.Request) (*event.Response, error) {
@@ -225,12 +240,12 @@ func (s *Server) invoke(rt *Route, req *event.Request) (*event.Response, error) 
 
 // rejectHandshake answers a refused handshake with the status the authorizer chose.
 func (s *Server) rejectHandshake(w http.ResponseWriter, c *Conn, err error) {
-	var he *HandshakeError
-	if !errors.As(err, &he) {
-		he = &HandshakeError{Status: http.StatusInternalServerError, Message: "Internal server error", Err: err}
+	var e *apigw.Error
+	if !errors.As(err, &e) {
+		e = &apigw.Error{Status: http.StatusInternalServerError, Type: "InternalServerErrorException", Message: "Internal server error"}
 	}
-	s.log.Info("handshake refused", "connectionId", c.id, "status", he.Status, "err", he)
-	writeJSONMessage(w, he.Status, he.Message)
+	s.log.Info("handshake refused", "connectionId", c.id, "status", e.Status, "err", err)
+	writeError(w, e)
 }
 
 // Shutdown stops accepting handshakes, closes every connection with 1001 and waits until their
@@ -296,22 +311,25 @@ func headerHasToken(h http.Header, name, token string) bool {
 
 // writeJSONMessage writes {"message":"..."} with status, API Gateway's error body shape.
 func writeJSONMessage(w http.ResponseWriter, status int, message string) {
+	writeError(w, &apigw.Error{Status: status, Type: errorTypeFor(status), Message: message})
+}
+
+// writeError renders e as API Gateway does: its status, x-amzn-ErrorType and {"message": ...}.
+func writeError(w http.ResponseWriter, e *apigw.Error) {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("x-amzn-ErrorType", errorTypeFor(status))
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(`{"message":` + quoteJSON(message) + `}`))
+	w.Header().Set("x-amzn-ErrorType", e.Type)
+	w.WriteHeader(e.Status)
+	_, _ = w.Write([]byte(`{"message":` + quoteJSON(e.Message) + `}`))
 }
 
 func errorTypeFor(status int) string {
 	switch status {
-	case http.StatusUnauthorized:
-		return "UnauthorizedException"
-	case http.StatusForbidden:
-		return "ForbiddenException"
-	case http.StatusTooManyRequests:
-		return "TooManyRequestsException"
-	case http.StatusNotFound:
-		return "NotFoundException"
+	case http.StatusUpgradeRequired:
+		return "UpgradeRequiredException"
+	case http.StatusServiceUnavailable:
+		return "ServiceUnavailableException"
+	case http.StatusBadGateway, http.StatusGatewayTimeout:
+		return "IntegrationFailureException"
 	default:
 		return "InternalServerErrorException"
 	}

@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -64,4 +65,16 @@ func (s *Store) AuthorizeConnect(ctx context.Context, req *auth.ConnectRequest) 
 		return nil, err
 	}
 	return &auth.Grant{Identity: id}, nil
+}
+
+// Authorize evaluates the policy of the principal with the access key id for action on
+// resource, without a request to verify: for a connection whose handshake was verified already.
+// It returns nil when allowed, the AccessDenied error when not, and an error wrapping
+// ErrUnknownPrincipal when the principal is gone.
+func (s *Store) Authorize(accessKeyID, action, resource string) error {
+	p, ok := s.Lookup(accessKeyID)
+	if !ok {
+		return fmt.Errorf("authorize %q: %w", accessKeyID, ErrUnknownPrincipal)
+	}
+	return s.decide(p, action, resource)
 }

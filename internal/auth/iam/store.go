@@ -124,6 +124,21 @@ func (s *Store) Lookup(accessKeyID string) (Principal, bool) {
 	return p, ok
 }
 
+// Find returns the principal that ref names: its access key id, its name or its ARN.
+func (s *Store) Find(ref string) (Principal, bool) {
+	if p, ok := s.Lookup(ref); ok {
+		return p, true
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, p := range s.byKey {
+		if p.Name == ref || p.ARN == ref {
+			return p, true
+		}
+	}
+	return Principal{}, false
+}
+
 // Len returns the number of principals.
 func (s *Store) Len() int {
 	s.mu.RLock()

@@ -36,9 +36,10 @@ type Invoker struct {
 }
 
 var (
-	_ integration.Invoker = (*Invoker)(nil)
-	_ integration.Starter = (*Invoker)(nil)
-	_ integration.Closer  = (*Invoker)(nil)
+	_ integration.Invoker    = (*Invoker)(nil)
+	_ integration.Starter    = (*Invoker)(nil)
+	_ integration.Closer     = (*Invoker)(nil)
+	_ integration.RawInvoker = (*Invoker)(nil)
 )
 
 // New returns an Invoker for the absolute http or https URL rawURL. client is the HTTP client to
@@ -97,15 +98,6 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // integration.ErrBadResponse) is an integration failure; when ctx ends first the error wraps
 // ctx.Err(), context.DeadlineExceeded for the integration timeout.
 func (i *Invoker) Invoke(ctx context.Context, req *event.Request) (resp *event.Response, err error) {
-	if i.urlErr != nil {
-		return nil, i.urlErr
-	}
-	defer func() {
-		if err != nil {
-			err = fmt.Errorf("httpurl %s: %w", i.url, err)
-		}
-	}()
-
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -116,10 +108,31 @@ func (i *Invoker) Invoke(ctx context.Context, req *event.Request) (resp *event.R
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false) // AWS sends "<", ">" and "&" as they are
 	if err := enc.Encode(req); err != nil {
-		return nil, fmt.Errorf("encoding event: %w", err)
+		return nil, fmt.Errorf("httpurl %s: encoding event: %w", i.url, err)
 	}
+	body, err := i.InvokeRaw(ctx, buf.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	resp, err = event.DecodeResponse(body) // its errors wrap integration.ErrBadResponse
+	if err != nil {
+		return nil, fmt.Errorf("httpurl %s: %w", i.url, err)
+	}
+	return resp, nil
+}
 
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, i.url, bytes.NewReader(buf.Bytes()))
+// InvokeRaw POSTs payload as JSON and returns the backend's response body as it is (a Lambda
+// authorizer's result, for example), with the same error rules as Invoke.
+func (i *Invoker) InvokeRaw(ctx context.Context, payload []byte) (body []byte, err error) {
+	if i.urlErr != nil {
+		return nil, i.urlErr
+	}
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("httpurl %s: %w", i.url, err)
+		}
+	}()
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, i.url, bytes.NewReader(payload))
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +152,7 @@ func (i *Invoker) Invoke(ctx context.Context, req *event.Request) (resp *event.R
 		hresp.Body.Close()
 	}()
 
-	body, err := io.ReadAll(io.LimitReader(hresp.Body, MaxResponseBytes+1))
+	body, err = io.ReadAll(io.LimitReader(hresp.Body, MaxResponseBytes+1))
 	if err != nil {
 		return nil, withCtxErr(ctx, fmt.Errorf("reading response: %w", err))
 	}
@@ -149,7 +162,7 @@ func (i *Invoker) Invoke(ctx context.Context, req *event.Request) (resp *event.R
 	if len(body) > MaxResponseBytes {
 		return nil, fmt.Errorf("%w: response body exceeds %d bytes", integration.ErrBadResponse, MaxResponseBytes)
 	}
-	return event.DecodeResponse(body) // its errors wrap integration.ErrBadResponse
+	return body, nil
 }
 
 // withCtxErr makes sure an error caused by ctx ending wraps ctx.Err(), whatever net/http
@@ -169,6 +182,15 @@ type StatusError struct {
 	StatusCode int
 	// Body is the start of the backend's response body (at most 256 bytes), for logs.
 	Body string
+}
+
+// ErrorMessage makes a 401 answer an authorizer's "Unauthorized" (a URL authorizer has no
+// other way to fail the way a Lambda function does with that message).
+func (e *StatusError) ErrorMessage() string {
+	if e.StatusCode == http.StatusUnauthorized {
+		return "Unauthorized"
+	}
+	return e.Body
 }
 
 // Error gives the status and the start of the body.

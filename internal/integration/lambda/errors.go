@@ -47,6 +47,10 @@ type HandlerError struct {
 	cause error
 }
 
+// ErrorMessage returns the handler's errorMessage; an authorizer that fails with "Unauthorized"
+// is recognised through it.
+func (e *HandlerError) ErrorMessage() string { return e.Message }
+
 // Error renders the error as "Type: Message", prefixed with "init: " for initialisation failures.
 func (e *HandlerError) Error() string {
 	var b strings.Builder

@@ -109,9 +109,10 @@ type Function struct {
 }
 
 var (
-	_ integration.Invoker = (*Function)(nil)
-	_ integration.Starter = (*Function)(nil)
-	_ integration.Closer  = (*Function)(nil)
+	_ integration.Invoker    = (*Function)(nil)
+	_ integration.Starter    = (*Function)(nil)
+	_ integration.Closer     = (*Function)(nil)
+	_ integration.RawInvoker = (*Function)(nil)
 )
 
 // New checks opts and returns a Function. It starts nothing: Start (or the first Invoke)
