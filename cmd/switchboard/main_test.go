@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// binary is the switchboard command built once for the tests that run it as a process.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "switchboard-cmd-test")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "switchboard")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building switchboard: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "switchboard.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestValidate(t *testing.T) {
+	good := writeConfig(t, "name: chat\nroutes:\n  echo: {type: url, url: 'http://127.0.0.1:9/echo', returnResponse: true}\n")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"validate", "--config", good}, &stdout, &stderr); code != 0 {
+		t.Fatalf("valid file: exit %d, stderr %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "valid") {
+		t.Fatalf("stdout %q", stdout.String())
+	}
+
+	bad := writeConfig(t, "name: chat\nroutes:\n  echo: {type: url, url: 'ftp://x'}\nstage:\n  nmae: prod\n")
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"validate", "--config", bad}, &stdout, &stderr); code != 1 {
+		t.Fatalf("invalid file: exit %d, want 1", code)
+	}
+	msg := stderr.String()
+	for _, want := range []string{"switchboard.yaml:3:", "routes.echo.url", "switchboard.yaml:5:", `unknown key "nmae"`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, msg)
+		}
+	}
+
+	if code := run([]string{"validate"}, &stdout, &stderr); code != 2 {
+		t.Fatalf("validate without --config: exit %d, want 2", code)
+	}
+	if code := run([]string{"frobnicate"}, &stdout, &stderr); code != 2 {
+		t.Fatalf("unknown command: exit %d, want 2", code)
+	}
+}
+
+// recordingBackend is a URL integration that records event types and can hold $disconnect.
+type recordingBackend struct {
+	*httptest.Server
+	events chan string
+	hold   chan struct{} // when non-nil, DISCONNECT waits for it
+}
+
+func newBackend(t *testing.T, hold bool) *recordingBackend {
+	b := &recordingBackend{events: make(chan string, 16)}
+	if hold {
+		b.hold = make(chan struct{})
+	}
+	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev struct {
+			RequestContext struct {
+				EventType            string `json:"eventType"`
+				DisconnectStatusCode int    `json:"disconnectStatusCode"`
+			} `json:"requestContext"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&ev)
+		b.events <- fmt.Sprintf("%s %d", ev.RequestContext.EventType, ev.RequestContext.DisconnectStatusCode)
+		if ev.RequestContext.EventType == "DISCONNECT" && b.hold != nil {
+			select {
+			case <-b.hold:
+			case <-r.Context().Done():
+			}
+		}
+		_, _ = w.Write([]byte(`{"statusCode":200}`))
+	}))
+	t.Cleanup(func() {
+		if b.hold != nil {
+			close(b.hold)
+		}
+		b.Close()
+	})
+	return b
+}
+
+func (b *recordingBackend) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case e := <-b.events:
+		return e
+	case <-time.After(15 * time.Second):
+		t.Fatal("backend got no event")
+		return ""
+	}
+}
+
+// startServe runs `switchboard serve` and returns the process and the WebSocket URL it prints.
+func startServe(t *testing.T, config string) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(binary, "serve", "--config", config, "--listen", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &bytes.Buffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	sc := bufio.NewScanner(stdout)
+	var url, mgmt string
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "WebSocket URL:"); ok {
+			url = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "Management endpoint:"); ok {
+			mgmt = strings.TrimSpace(v)
+		}
+		if url != "" && mgmt != "" {
+			break
+		}
+	}
+	if url == "" || !strings.HasPrefix(url, "ws://127.0.0.1:") || !strings.HasSuffix(url, "/prod") {
+		t.Fatalf("serve printed no WebSocket URL (got %q); stderr:\n%s", url, stderr)
+	}
+	if want := "http" + strings.TrimPrefix(url, "ws") + "/@connections/{connectionId}"; !strings.HasPrefix(mgmt, want) {
+		t.Fatalf("management endpoint %q, want %q", mgmt, want)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	return cmd, url, stderr
+}
+
+func waitExit(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil {
+			return 0
+		}
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		t.Fatalf("wait: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("switchboard did not exit")
+	}
+	return -1
+}
+
+func TestServeGracefulShutdown(t *testing.T) {
+	b := newBackend(t, false)
+	cmd, url, stderr := startServe(t, writeConfig(t, fmt.Sprintf(
+		"stage: {name: prod}\nroutes:\n  $connect: {type: url, url: '%s'}\n  $disconnect: {type: url, url: '%s'}\n", b.URL, b.URL)))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.CloseNow()
+	if e := b.next(t); e != "CONNECT 0" {
+		t.Fatalf("backend got %q", e)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Read(ctx)
+	if code := websocket.CloseStatus(err); code != websocket.StatusGoingAway {
+		t.Fatalf("client saw %v, want close 1001", err)
+	}
+	if e := b.next(t); e != "DISCONNECT 1001" {
+		t.Fatalf("backend got %q, want the $disconnect of the shutdown", e)
+	}
+	if code := waitExit(t, cmd); code != 0 {
+		t.Fatalf("exit code %d, want 0; stderr:\n%s", code, stderr)
+	}
+}
+
+func TestServeSecondSignalExitsAtOnce(t *testing.T) {
+	b := newBackend(t, true) // $disconnect hangs, so the graceful shutdown cannot finish
+	cmd, url, stderr := startServe(t, writeConfig(t, fmt.Sprintf(
+		"stage: {name: prod}\nroutes:\n  $disconnect: {type: url, url: '%s'}\n", b.URL)))
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.CloseNow()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if e := b.next(t); e != "DISCONNECT 1001" {
+		t.Fatalf("backend got %q", e)
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	if code := waitExit(t, cmd); code != 1 {
+		t.Fatalf("exit code %d, want 1", code)
+	}
+	if !strings.Contains(stderr.String(), "second signal") {
+		t.Fatalf("stderr does not report the second signal:\n%s", stderr)
+	}
+}
+
+func TestServeBadConfigExitsNonZero(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	path := writeConfig(t, "routes:\n  $connect: {type: url}\n")
+	if code := run([]string{"serve", "--config", path}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if !strings.Contains(stderr.String(), "switchboard.yaml:2") {
+		t.Fatalf("stderr does not cite the file and line: %s", stderr.String())
+	}
+}
