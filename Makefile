@@ -1,9 +1,9 @@
 # Thin targets; CI runs them as they are.
 .PHONY: run test check bench fmt
 
-# Run the bundled example API (a chat room) on 127.0.0.1:3001.
+# Run the bundled example API (a chat room, as Go Lambda functions) on 127.0.0.1:3001.
 run:
-	go run ./examples/chat
+	go run ./cmd/switchboard serve --config examples/chat/switchboard.yaml
 
 # Install what the tests need (when missing) and run every test with the race detector.
 test:

@@ -140,9 +140,7 @@ func (f *FunctionProps) toConfig() *config.Function {
 		Environment:         f.Environment,
 		Layers:              f.Layers,
 		ReservedConcurrency: f.ReservedConcurrency,
-	}
-	for _, p := range f.Permissions {
-		c.Permissions = append(c.Permissions, config.Permission(p))
+		Permissions:         toConfigPermissions(f.Permissions),
 	}
 	return c
 }

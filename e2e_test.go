@@ -397,15 +397,26 @@ func TestAddRoutesAtRunTime(t *testing.T) {
 	}
 }
 
-func TestFunctionRoutesAreAClearStartupError(t *testing.T) {
+func TestMissingFunctionHandlerIsAClearStartupError(t *testing.T) {
+	t.Setenv("SWITCHBOARD_CACHE_DIR", t.TempDir())
 	dir := t.TempDir()
 	path := filepath.Join(dir, "switchboard.yaml")
 	if err := os.WriteFile(path, []byte("routes:\n  $connect: src/connect.main\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := switchboard.NewFromFile(path)
-	if err == nil || !strings.Contains(err.Error(), "switchboard.yaml:2") || !strings.Contains(err.Error(), "function") {
+	api, err := switchboard.NewFromFile(path)
+	if err != nil {
 		t.Fatalf("NewFromFile with a function route: %v", err)
+	}
+	err = api.StartOn(context.Background(), "127.0.0.1:0")
+	if err == nil {
+		_ = api.Shutdown(context.Background())
+		t.Fatal("Start with a missing handler succeeded")
+	}
+	for _, want := range []string{"switchboard.yaml:2", "route $connect", "src/connect.js", "src/connect.py"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("start-up error lacks %q: %v", want, err)
+		}
 	}
 }
 

@@ -4,8 +4,9 @@
 // codes, status codes and limits.
 //
 // Use New to define an API from Props (the Go mirror of SST's WebSocketApiProps), or NewFromFile
-// to load a config file (docs/config.md). Use Start or Run to serve it, URL and
-// ManagementEndpoint for its addresses, AddRoutes to add routes while it runs, and
+// to load a config file (docs/config.md). Use Start or Run to serve it, URL,
+// ManagementEndpoint and SecureManagementEndpoint for its addresses (CAFile for the local CA that
+// the https:// and wss:// forms use), AddRoutes to add routes while it runs, and
 // PostToConnection, GetConnection and DeleteConnection to reach clients without HTTP.
 // Handlers are ordinary AWS Lambda handlers (see Handler).
 package switchboard
@@ -13,12 +14,10 @@ package switchboard
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/switchboardhq/switchboard/internal/apigw"
@@ -64,10 +63,6 @@ func WithHandler(routeKey string, h Handler) Option {
 // API is a defined WebSocket API with one stage.
 type API struct {
 	app *app.App
-
-	mu          sync.Mutex
-	permissions []Permission            // AttachPermissions
-	routePerms  map[string][]Permission // AttachPermissionsToRoute
 }
 
 // New defines an API from props. It validates everything at once and starts nothing.
@@ -128,7 +123,7 @@ func build(cfg *config.Config, o *options) (*API, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &API{app: a, routePerms: map[string][]Permission{}}, nil
+	return &API{app: a}, nil
 }
 
 // Start listens on the configured address (Props.Listen or the file's server.listen) and serves
@@ -178,6 +173,16 @@ func (a *API) URL() string { return a.app.URL() }
 // http://host:port/{stage} (SST's `managementEndpoint`).
 func (a *API) ManagementEndpoint() string { return a.app.ManagementEndpoint() }
 
+// SecureManagementEndpoint is the same endpoint over HTTPS, https://host:port/{stage}: the URL
+// handlers build from their event as https://{domainName}/{stage}. The port serves TLS with a
+// certificate from Switchboard's local CA (docs/functions.md); "" when HTTPS could not be set
+// up.
+func (a *API) SecureManagementEndpoint() string { return a.app.SecureManagementEndpoint() }
+
+// CAFile is the local CA certificate (PEM) that wss:// and https:// clients must trust; "" when
+// HTTPS could not be set up.
+func (a *API) CAFile() string { return a.app.CAFile() }
+
 // Routes lists the deployed route keys, sorted (SST's `routes`).
 func (a *API) Routes() []string { return a.app.RouteKeys() }
 
@@ -207,36 +212,25 @@ func (a *API) Deploy(ctx context.Context) error { return a.app.Deploy(ctx) }
 // defaults.function and the permissions attached so far — or nil when the route is not a
 // function route (SST's getFunction).
 func (a *API) GetFunction(routeKey string) *FunctionProps {
-	r, ok := a.app.Route(routeKey)
-	if !ok || r.Target.Kind != config.TargetFunction {
+	f, ok := a.app.Function(routeKey)
+	if !ok {
 		return nil
 	}
-	f := fromConfigFunction(config.MergeFunction(a.app.Config().Defaults.Function, r.Target.Function))
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	f.Permissions = append(f.Permissions, a.permissions...)
-	f.Permissions = append(f.Permissions, a.routePerms[routeKey]...)
-	return f
+	return fromConfigFunction(f)
 }
 
-// AttachPermissions grants permissions to every route's function (SST's attachPermissions).
-// They are recorded now and applied to function credentials by the function runtime.
-func (a *API) AttachPermissions(perms ...Permission) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.permissions = append(a.permissions, perms...)
+// AttachPermissions grants permissions to every route's function, including routes added later
+// (SST's attachPermissions): the function's credentials may do what they allow from the next
+// request they sign. It fails, granting nothing, when a permission is not a valid statement.
+func (a *API) AttachPermissions(perms ...Permission) error {
+	return a.app.AttachPermissions(toConfigPermissions(perms))
 }
 
 // AttachPermissionsToRoute grants permissions to one route's function (SST's
-// attachPermissionsToRoute). It fails for an unknown route.
+// attachPermissionsToRoute). It fails for an unknown route or an invalid permission, and does
+// nothing for a route that is not a function route.
 func (a *API) AttachPermissionsToRoute(routeKey string, perms ...Permission) error {
-	if _, ok := a.app.Route(routeKey); !ok {
-		return fmt.Errorf("attach permissions: no route %q", routeKey)
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.routePerms[routeKey] = append(a.routePerms[routeKey], perms...)
-	return nil
+	return a.app.AttachPermissionsToRoute(routeKey, toConfigPermissions(perms))
 }
 
 // Principal is an IAM principal: its credentials and who it is.
@@ -254,6 +248,14 @@ func (a *API) GrantManagementAPIAccess(p Principal) error {
 	return a.app.GrantManagementAccess(iam.Principal{
 		Name: p.Name, ARN: p.ARN, AccessKeyID: p.AccessKeyID, SecretAccessKey: p.SecretAccessKey, SessionToken: p.SessionToken,
 	})
+}
+
+func toConfigPermissions(perms []Permission) []config.Permission {
+	out := make([]config.Permission, len(perms))
+	for i, p := range perms {
+		out[i] = config.Permission(p)
+	}
+	return out
 }
 
 // Connection describes a live connection (GetConnection's output).

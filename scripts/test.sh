@@ -17,6 +17,15 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# The function-handler tests run real Node.js workers, which need Node.js 20.6 or newer (Debian 12's
+# own nodejs package is 18): say so now rather than failing them one by one.
+node_bin="${SWITCHBOARD_NODE:-node}"
+if ! "$node_bin" -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 6) ? 0 : 1)'; then
+  echo "test.sh: $node_bin is Node.js $("$node_bin" --version 2>/dev/null || echo '(not found)'); the function tests need 20.6 or newer."
+  echo "         Install a newer Node.js (e.g. from NodeSource) or set SWITCHBOARD_NODE to one."
+  exit 1
+fi
+
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1

@@ -44,6 +44,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "WebSocket URL:        %s\n", api.URL())
 	fmt.Fprintf(stdout, "Management endpoint:  %s/@connections/{connectionId}\n", api.ManagementEndpoint())
+	if https := api.SecureManagementEndpoint(); https != "" {
+		// The same port serves wss:// and https:// with a certificate from the local CA.
+		fmt.Fprintf(stdout, "Management endpoint (HTTPS): %s/@connections/{connectionId}\n", https)
+		fmt.Fprintf(stdout, "Local CA:             %s\n", api.CAFile())
+	}
 	fmt.Fprintf(stdout, "Routes:               %s\n", strings.Join(api.Routes(), ", "))
 
 	<-ctx.Done()

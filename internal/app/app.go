@@ -29,7 +29,7 @@ import (
 
 // Supported lists the config features this build can run; config.Unsupported reports uses of the
 // others at start-up.
-var Supported = config.Support{IAM: true, LambdaAuthorizer: true}
+var Supported = config.Support{Functions: true, IAM: true, LambdaAuthorizer: true}
 
 // Options are the dependencies an App takes from its caller.
 type Options struct {
@@ -39,6 +39,10 @@ type Options struct {
 	Now func() time.Time
 	// HTTPClient is used by URL integrations. Default: a client with keep-alive.
 	HTTPClient *http.Client
+	// CacheDir holds function builds, the AWS SDK provided to Node.js handlers and the local
+	// certificate authority (in its tls/ directory). Default: $SWITCHBOARD_CACHE_DIR, else
+	// <user cache dir>/switchboard, else <temp dir>/switchboard-cache.
+	CacheDir string
 }
 
 // App is one API stage, built from a config snapshot.
@@ -57,6 +61,9 @@ type App struct {
 	routes   map[string]config.Route // the deployed routes
 	pending  map[string]config.Route // routes added but not deployed (autoDeploy false)
 	invokers []integration.Invoker   // every invoker built, for Close
+
+	fns functions   // function routes' state (functions.go)
+	tls secureState // HTTPS on the listener's port (tls.go)
 
 	ln      net.Listener
 	httpSrv *http.Server
@@ -161,7 +168,11 @@ func (a *App) buildInvoker(key string, t config.Target) (integration.Invoker, er
 	case config.TargetURL:
 		inv = httpurl.New(t.URL, a.opts.HTTPClient)
 	case config.TargetFunction:
-		return nil, errors.New("function handlers are not supported by this build yet")
+		f, err := a.newFunction(key, t.Function)
+		if err != nil {
+			return nil, err
+		}
+		inv = f
 	default:
 		return nil, fmt.Errorf("route has no target")
 	}
@@ -172,12 +183,11 @@ func (a *App) buildInvoker(key string, t config.Target) (integration.Invoker, er
 	return inv, nil
 }
 
-// Start starts the integrations that need it, listens on addr (the config's server.listen when
-// empty) and serves in the background. Serving errors are reported by Wait.
+// Start listens on addr (the config's server.listen when empty), starts the integrations that
+// need it (functions are found and built now, with the address their environment names known)
+// and serves in the background. Serving errors are reported by Wait. The port serves HTTPS and
+// WSS as well as HTTP and WS (see Serve).
 func (a *App) Start(ctx context.Context, addr string) error {
-	if err := a.startInvokers(ctx, a.snapshotInvokers()); err != nil {
-		return err
-	}
 	if addr == "" {
 		addr = a.cfg.Server.Listen
 	}
@@ -185,12 +195,21 @@ func (a *App) Start(ctx context.Context, addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	a.ln = ln
+	if err := a.startInvokers(ctx, a.snapshotInvokers()); err != nil {
+		ln.Close()
+		a.ln = nil
+		return err
+	}
 	return a.Serve(ln)
 }
 
-// Serve serves on ln in the background.
+// Serve serves on ln in the background. Connections that open with a TLS handshake are served
+// over TLS with a certificate from the local CA (see SecureManagementEndpoint), the others as
+// plain HTTP, so ws://, wss://, http:// and https:// all work on ln's port.
 func (a *App) Serve(ln net.Listener) error {
 	a.ln = ln
+	ln = a.withTLS(ln)
 	a.httpSrv = &http.Server{
 		Handler:           a.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -217,15 +236,18 @@ func (a *App) snapshotInvokers() []integration.Invoker {
 	return append([]integration.Invoker(nil), a.invokers...)
 }
 
+// startInvokers starts every invoker that needs it and reports every failure at once (each
+// broken function handler, say).
 func (a *App) startInvokers(ctx context.Context, invs []integration.Invoker) error {
+	var errs []error
 	for _, inv := range invs {
 		if s, ok := inv.(integration.Starter); ok {
 			if err := s.Start(ctx); err != nil {
-				return err
+				errs = append(errs, err)
 			}
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func (a *App) closeInvokers() {
