@@ -11,7 +11,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -623,60 +622,7 @@ func BenchmarkGoFunctionRoundTrip(b *testing.B) {
 	msg := []byte(`{"action":"echo","data":"0123456789012345678901234567890123456789012345678901234567890123456789"}`)
 
 	for _, conns := range []int{1, 2, 4, 8} {
-		b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) {
-			ctx := context.Background()
-			clients := make([]*websocket.Conn, conns)
-			for i := range clients {
-				c, _, err := websocket.Dial(ctx, api.URL(), nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer c.CloseNow()
-				clients[i] = c
-			}
-			roundTrip := func(c *websocket.Conn) error {
-				if err := c.Write(ctx, websocket.MessageText, msg); err != nil {
-					return err
-				}
-				_, reply, err := c.Read(ctx)
-				if err == nil && len(reply) == 0 {
-					err = errors.New("empty reply")
-				}
-				return err
-			}
-			// Warm up: every connection's first message may cold-start a worker.
-			var wg sync.WaitGroup
-			for _, c := range clients {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					if err := roundTrip(c); err != nil {
-						b.Error(err)
-					}
-				}()
-			}
-			wg.Wait()
-			b.ResetTimer()
-			start := time.Now()
-			for i, c := range clients {
-				n := b.N / conns
-				if i < b.N%conns {
-					n++
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for range n {
-						if err := roundTrip(c); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				}()
-			}
-			wg.Wait()
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
-		})
+		b.Run(fmt.Sprintf("conns=%d", conns), func(b *testing.B) { roundTrips(b, api.URL(), conns, msg) })
 	}
 }
 
