@@ -16,3 +16,15 @@ check:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+# The benchmark suite, about six and a half minutes on two cores: writes and prints
+# bench/results/<date>.md (profiles in bench/results/<date>/, not committed). See
+# docs/performance.md.
+.PHONY: bench-smoke
+bench:
+	go run ./bench/suite
+
+# The suite's short version, under a minute, for CI: fails when a row cannot run, never on a
+# missed budget.
+bench-smoke:
+	go run ./bench/suite -smoke

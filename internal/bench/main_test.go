@@ -110,8 +110,8 @@ func TestEchoClosedLoopCount(t *testing.T) {
 		t.Errorf("connect = %+v, want 5 attempted and ok", rep.Connect)
 	}
 	m := rep.Messages
-	if m.Sent != 200 || m.Received != 200 || m.TimedOut != 0 || m.Lost != 0 {
-		t.Errorf("messages = %+v, want 200 sent and received", m)
+	if m.Sent != 200 || m.Received != 200 || m.TimedOut != 0 || m.Lost != 0 || m.AllReplies != 200 {
+		t.Errorf("messages = %+v, want 200 sent and received, no warmup", m)
 	}
 	if len(rep.Errors) != 0 {
 		t.Errorf("errors = %v, want none", rep.Errors)
@@ -128,6 +128,19 @@ func TestEchoClosedLoopCount(t *testing.T) {
 	}
 	if rep.Mode != "echo" || rep.Action != "echo" || rep.MessageSize != 100 || rep.Connections != 5 {
 		t.Errorf("settings echoed wrongly: %+v", rep)
+	}
+}
+
+// TestAllRepliesCountsTheWarmup: replies during the warmup are not measured but are counted in
+// AllReplies.
+func TestAllRepliesCountsTheWarmup(t *testing.T) {
+	url := wsURL(t, EchoHandler())
+	res := runMain(t, "--json", "-c", "2", "--warmup", "100ms", "--count", "50", url)
+	if res.code != exitOK {
+		t.Fatalf("exit %d, stderr: %s", res.code, res.stderr)
+	}
+	if m := res.report.Messages; m.Received != 50 || m.AllReplies <= m.Received {
+		t.Errorf("messages = %+v, want 50 measured and more replies in all", m)
 	}
 }
 

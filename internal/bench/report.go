@@ -50,8 +50,11 @@ type MessageStats struct {
 	TimedOut int64 `json:"timed_out"` // no reply within --timeout (or by the end of the run)
 	Lost     int64 `json:"lost"`      // their connection ended before the reply
 	// Unanswered were still in flight when --max-duration or cancellation cut the run short.
-	Unanswered int64   `json:"unanswered"`
-	Missed     int64   `json:"missed"`  // --rate sends skipped because no connection could take them
+	Unanswered int64 `json:"unanswered"`
+	Missed     int64 `json:"missed"` // --rate sends skipped because no connection could take them
+	// AllReplies counts every matching reply of the run, warmup included (for costs per message
+	// measured over the whole run, such as a server's CPU time).
+	AllReplies int64   `json:"all_replies"`
 	Seconds    float64 `json:"seconds"` // measurement window, from the warmup's end to the last reply
 	PerSecond  float64 `json:"per_second"`
 }
@@ -113,6 +116,7 @@ func (r *runner) report(tm timing, sources []string, fileLimit uint64, notes []s
 	ms := max(0, tm.measureEnd.Sub(tm.measureStart).Seconds())
 	rep.Messages = MessageStats{
 		Sent:       r.st.sent.Load(),
+		AllReplies: r.st.replies.Load(),
 		Received:   r.st.received.Load(),
 		TimedOut:   r.st.timedOut.Load(),
 		Lost:       r.st.lost.Load(),

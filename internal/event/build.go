@@ -84,11 +84,27 @@ func (c *Conn) Connect(reqID string, now time.Time, h http.Header, q url.Values,
 // MESSAGE events carry no headers or query; body is always present, "" for an empty frame, and
 // base64 says whether body is the base64 of a binary frame (isBase64Encoded).
 func (c *Conn) Message(reqID, msgID string, now time.Time, routeKey string, body string, base64 bool) *Request {
-	req := &Request{
+	return c.MessageInto(new(MessageEvent), reqID, msgID, now, routeKey, body, base64)
+}
+
+// MessageEvent is a MESSAGE event together with the body its Body points to, so that one
+// allocation holds both, and so that a caller can reuse one for every message (MessageInto).
+type MessageEvent struct {
+	Request
+	body string
+}
+
+// MessageInto is Message building the event in m, overwriting what m held, and returning
+// &m.Request. The gateway reuses one MessageEvent per connection: an integration does not keep
+// the event after its call returns.
+func (c *Conn) MessageInto(m *MessageEvent, reqID, msgID string, now time.Time, routeKey string, body string, base64 bool) *Request {
+	m.body = body
+	m.Request = Request{
 		RequestContext:  c.context(reqID, now, routeKey, TypeMessage),
-		Body:            &body,
+		Body:            &m.body,
 		IsBase64Encoded: base64,
 	}
+	req := &m.Request
 	req.RequestContext.MessageID = msgID
 	c.addStageVariables(req)
 	return req

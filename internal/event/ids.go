@@ -89,14 +89,35 @@ func (g *IDs) RequestID() string { return g.mint(KindRequest) }
 // MessageID returns a new requestContext.messageId for a MESSAGE event.
 func (g *IDs) MessageID() string { return g.mint(KindMessage) }
 
+// MessageIDs returns a new requestContext.requestId and messageId for a MESSAGE event. They are
+// the same as RequestID and MessageID would return, minted together for half the cost: one
+// random read and one allocation.
+func (g *IDs) MessageIDs() (requestID, messageID string) {
+	var random [2 * idKindByte]byte
+	rand.Read(random[:])
+	var out [2 * idLen]byte
+	g.encode(out[:idLen], random[:idKindByte], KindRequest)
+	g.encode(out[idLen:], random[idKindByte:], KindMessage)
+	both := string(out[:])
+	return both[:idLen], both[idLen:]
+}
+
 func (g *IDs) mint(kind byte) string {
+	var random [idKindByte]byte
+	rand.Read(random[:])
+	var out [idLen]byte
+	g.encode(out[:], random[:], kind)
+	return string(out[:])
+}
+
+// encode writes the id made of random (idKindByte bytes), kind and the node into dst (idLen
+// bytes).
+func (g *IDs) encode(dst, random []byte, kind byte) {
 	var raw [idRawLen]byte
-	rand.Read(raw[:idKindByte])
+	copy(raw[:idKindByte], random)
 	raw[idKindByte] = kind
 	copy(raw[idNodeByte:], g.node[:])
-	var out [idLen]byte
-	base64.URLEncoding.Encode(out[:], raw[:])
-	return string(out[:])
+	base64.URLEncoding.Encode(dst, raw[:])
 }
 
 // ParseID reports the node and kind of an id minted by IDs. ok is false for anything that is not

@@ -1,7 +1,5 @@
 package route
 
-import "encoding/json"
-
 // Expression is a parsed route selection expression such as "$request.body.action". It is
 // immutable and safe for concurrent use. Create one with Parse.
 type Expression struct {
@@ -94,37 +92,4 @@ func (e *Expression) evalBytes(dst, body []byte) ([]byte, bool) {
 		}
 	}
 	return dst, true
-}
-
-// validJSON reports whether body is one valid JSON value. json.Valid decides; the first and last
-// non-space bytes are checked first because json.Valid allocates an error for invalid input, and
-// plain-text messages fail that check without allocating.
-func validJSON(body []byte) bool {
-	first := skipSpace(body, 0)
-	last := len(body) - 1
-	for last > first && isSpace(body[last]) {
-		last--
-	}
-	if first >= len(body) || !canStart(body[first]) || !canEnd(body[last]) {
-		return false
-	}
-	return json.Valid(body)
-}
-
-// canStart reports whether a JSON value can begin with c.
-func canStart(c byte) bool {
-	switch c {
-	case '{', '[', '"', '-', 't', 'f', 'n':
-		return true
-	}
-	return '0' <= c && c <= '9'
-}
-
-// canEnd reports whether a JSON value can end with c (true, false and null end in 'e' or 'l').
-func canEnd(c byte) bool {
-	switch c {
-	case '}', ']', '"', 'e', 'l':
-		return true
-	}
-	return '0' <= c && c <= '9'
 }

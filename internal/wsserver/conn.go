@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"math"
 	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -31,8 +33,25 @@ type Conn struct {
 	lastActive  atomic.Int64 // unix nanos of the last frame in or out (GetConnection)
 	lastInbound atomic.Int64 // unix nanos of the last client message (idle timeout)
 
-	idleTimer *time.Timer
-	ageTimer  *time.Timer
+	// limitTimer closes the connection at the idle timeout or at ageLimit, the time since the
+	// server started (monotonic) when the connection reaches MaxConnectionDuration.
+	limitTimer *time.Timer
+	ageLimit   time.Duration
+
+	// call is the inline integration call running or last run by the read loop; callDog
+	// abandons it at the integration timeout (made at the first such call).
+	call    atomic.Pointer[inlineCall]
+	callDog *watchdog
+	// writeSince is when the frame being written started (unix nanos), 0 between frames;
+	// writeDog disconnects the client when one takes longer than WriteTimeout (made at the
+	// first write).
+	writeSince atomic.Int64
+	writeDog   *watchdog
+	// msg is the MESSAGE event the read loop reuses for every message (made at the first one).
+	msg *event.MessageEvent
+	// quiet is the socket while the client has sent nothing yet, for the read loop's first wait
+	// (see waitReadable); nil when not available.
+	quiet syscall.RawConn
 
 	mu      sync.Mutex
 	queue   []outbound
@@ -48,6 +67,9 @@ type Conn struct {
 type outbound struct {
 	typ  websocket.MessageType
 	data []byte
+	// pooled holds data when it was copied into a pooled buffer, which goes back to the pool
+	// once the frame is written.
+	pooled *bytes.Buffer
 }
 
 // newConn builds the connection record for a handshake; nothing is registered yet.
@@ -104,23 +126,24 @@ func (c *Conn) attach(ws *websocket.Conn) {
 	}
 	c.mu.Unlock()
 	l := c.srv.limits
-	c.idleTimer = time.AfterFunc(l.IdleTimeout, c.checkIdle)
-	c.ageTimer = time.AfterFunc(l.MaxConnectionDuration, func() {
-		c.closeWith(websocket.StatusGoingAway, "Going away")
-	})
+	c.ageLimit = time.Since(c.srv.started) + l.MaxConnectionDuration
+	c.limitTimer = time.AfterFunc(math.MaxInt64, c.checkLimits) // armed once assigned
+	c.limitTimer.Reset(min(l.IdleTimeout, l.MaxConnectionDuration))
 }
 
-// checkIdle closes the connection when no client message arrived for the idle timeout, and
-// otherwise re-arms the timer for the time left. Control frames do not count as activity, as on
-// AWS.
-func (c *Conn) checkIdle() {
-	idle := c.srv.limits.IdleTimeout
-	since := c.srv.now().Sub(time.Unix(0, c.lastInbound.Load()))
-	if since >= idle {
+// checkLimits closes the connection with 1001 when no client message arrived for the idle
+// timeout (control frames do not count as activity, as on AWS) or when it has been open for
+// MaxConnectionDuration, and otherwise re-arms the timer for whichever comes first. One timer
+// serves both limits, which keeps an idle connection smaller.
+func (c *Conn) checkLimits() {
+	l := c.srv.limits
+	ageLeft := c.ageLimit - time.Since(c.srv.started)
+	idleLeft := l.IdleTimeout - c.srv.now().Sub(time.Unix(0, c.lastInbound.Load()))
+	if ageLeft <= 0 || idleLeft <= 0 {
 		c.closeWith(websocket.StatusGoingAway, "Going away")
 		return
 	}
-	c.idleTimer.Reset(idle - since)
+	c.limitTimer.Reset(min(ageLeft, idleLeft))
 }
 
 // closeWith starts a server-side close with code; only the first call has an effect. It does not
@@ -150,20 +173,27 @@ func (c *Conn) abort() {
 
 // readLoop reads and handles messages in order until the connection ends, then finishes it.
 func (c *Conn) readLoop() {
+	if rc := c.quiet; rc != nil {
+		c.quiet = nil
+		waitReadable(rc)
+	}
 	ctx := context.Background()
 	var err error
 	for {
 		var typ websocket.MessageType
-		var body []byte
-		typ, body, err = c.readMessage(ctx)
+		var buf *bytes.Buffer
+		typ, buf, err = c.readMessage(ctx)
 		if err != nil {
 			break
 		}
-		if !c.accept(typ, body) {
+		if !c.accept(typ, buf.Bytes()) {
 			break
 		}
-		c.handle(typ, body)
-		putBuffer(body)
+		owner := c.handle(typ, buf.Bytes())
+		putBuffer(buf)
+		if !owner {
+			return // an inline handler outlived its deadline; another goroutine reads on
+		}
 	}
 	c.finish(err)
 }
@@ -171,7 +201,7 @@ func (c *Conn) readLoop() {
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // readMessage reads one message into a pooled buffer; the caller returns it with putBuffer.
-func (c *Conn) readMessage(ctx context.Context) (websocket.MessageType, []byte, error) {
+func (c *Conn) readMessage(ctx context.Context) (websocket.MessageType, *bytes.Buffer, error) {
 	typ, r, err := c.ws.Reader(ctx)
 	if err != nil {
 		return 0, nil, err
@@ -179,18 +209,18 @@ func (c *Conn) readMessage(ctx context.Context) (websocket.MessageType, []byte, 
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	if _, err := buf.ReadFrom(r); err != nil {
-		bufPool.Put(buf)
+		putBuffer(buf)
 		return 0, nil, err
 	}
-	return typ, buf.Bytes(), nil
+	return typ, buf, nil
 }
 
 // putBuffer returns a message buffer to the pool, unless it grew beyond a message's limit.
-func putBuffer(b []byte) {
-	if cap(b) > 256*1024 {
+func putBuffer(buf *bytes.Buffer) {
+	if buf.Cap() > 256*1024 {
 		return
 	}
-	bufPool.Put(bytes.NewBuffer(b[:0]))
+	bufPool.Put(buf)
 }
 
 // accept applies the frame rules before a message reaches a route: binary frames close with 1003
@@ -207,14 +237,16 @@ func (c *Conn) accept(typ websocket.MessageType, body []byte) bool {
 	return true
 }
 
-// handle runs one message through route selection and its integration.
-func (c *Conn) handle(typ websocket.MessageType, body []byte) {
+// handle runs one message through route selection and its integration. It reports whether this
+// goroutine still owns the connection: false when an inline handler outlived the integration
+// timeout and another goroutine took over the read loop (see invokeInline).
+func (c *Conn) handle(typ websocket.MessageType, body []byte) bool {
 	s := c.srv
 	now := s.now()
 	c.lastInbound.Store(now.UnixNano())
 	c.lastActive.Store(now.UnixNano())
 
-	reqID := s.opts.IDs.RequestID()
+	reqID, msgID := s.opts.IDs.MessageIDs()
 	table := s.routes.Load()
 	var (
 		key string
@@ -230,7 +262,7 @@ func (c *Conn) handle(typ websocket.MessageType, body []byte) {
 	}
 	if !ok || (rt.IAM && !s.routeAllowed(&c.ev, key)) {
 		c.send(errorFrame(msgForbidden, c.id, reqID), true)
-		return
+		return true
 	}
 
 	var payload string
@@ -240,8 +272,22 @@ func (c *Conn) handle(typ websocket.MessageType, body []byte) {
 	} else {
 		payload = string(body)
 	}
-	req := c.ev.Message(reqID, s.opts.IDs.MessageID(), now, key, payload, isBase64)
+	if c.msg == nil {
+		c.msg = new(event.MessageEvent)
+	}
+	req := c.ev.MessageInto(c.msg, reqID, msgID, now, key, payload, isBase64)
+	if inv, ok := rt.Invoker.(inlineInvoker); ok {
+		return c.invokeInline(inv, rt, key, req)
+	}
 	resp, err := s.invoke(rt, req)
+	c.reply(rt, key, reqID, resp, err)
+	return true
+}
+
+// reply sends what the client gets for a message once its integration has answered: the error
+// frame for a failure or a timeout, or a two-way route's response.
+func (c *Conn) reply(rt *Route, key, reqID string, resp *event.Response, err error) {
+	s := c.srv
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		s.log.Warn("integration timed out", "route", key, "connectionId", c.id, "requestId", reqID)
@@ -268,16 +314,27 @@ func (c *Conn) sendResponse(resp *event.Response, reqID string) {
 			c.send(errorFrame(msgInternalError, c.id, reqID), true)
 			return
 		}
-		c.enqueue(outbound{websocket.MessageBinary, data}, true)
+		c.enqueue(outbound{typ: websocket.MessageBinary, data: data}, true)
 		return
 	}
-	c.send([]byte(resp.Body), true)
+	c.sendString(resp.Body)
+}
+
+// sendString sends s as a text frame, written from a pooled copy: a two-way route's reply costs
+// no allocation.
+func (c *Conn) sendString(s string) {
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	buf.WriteString(s)
+	if err := c.enqueue(outbound{typ: websocket.MessageText, data: buf.Bytes(), pooled: buf}, true); err != nil {
+		putBuffer(buf) // not queued
+	}
 }
 
 // send queues a text frame. inline lets the caller write it itself when nothing else is queued,
 // which the read loop does to avoid a goroutine hand-off per reply.
 func (c *Conn) send(data []byte, inline bool) error {
-	return c.enqueue(outbound{websocket.MessageText, data}, inline)
+	return c.enqueue(outbound{typ: websocket.MessageText, data: data}, inline)
 }
 
 // enqueue adds a frame to the bounded send queue. When the queue already holds SendQueueBytes the
@@ -331,10 +388,22 @@ func (c *Conn) drain() {
 
 // write sends one frame with the write timeout. A client that does not take the frame in time is
 // disconnected (the read loop then reports 1006).
+//
+// The timeout is kept by writeDog, which checks writeSince, rather than by a context with a
+// timeout (a timer per frame, and a callback the library registers on it) or a deadline on the
+// connection (set before and cleared after every frame): two atomic stores and, while the
+// watchdog is armed already, one compare-and-swap per frame.
 func (c *Conn) write(m outbound) {
-	ctx, cancel := context.WithTimeout(context.Background(), c.srv.limits.WriteTimeout)
-	err := c.ws.Write(ctx, m.typ, m.data)
-	cancel()
+	if m.pooled != nil {
+		defer putBuffer(m.pooled)
+	}
+	if c.writeDog == nil {
+		c.writeDog = newWatchdog(c.checkWrite)
+	}
+	c.writeSince.Store(time.Now().UnixNano())
+	c.writeDog.arm(c.srv.limits.WriteTimeout)
+	err := c.ws.Write(context.Background(), m.typ, m.data)
+	c.writeSince.Store(0)
 	if err != nil {
 		if !c.closing.Load() {
 			c.srv.log.Info("write failed; closing connection", "connectionId", c.id, "err", err)
@@ -345,13 +414,27 @@ func (c *Conn) write(m outbound) {
 	c.lastActive.Store(c.srv.now().UnixNano())
 }
 
+// checkWrite is writeDog's check: it drops the connection when the frame being written has taken
+// WriteTimeout, which ends the write with an error, and otherwise says how long it has left.
+func (c *Conn) checkWrite(now time.Time) time.Duration {
+	since := c.writeSince.Load()
+	if since == 0 {
+		return 0
+	}
+	if left := time.Unix(0, since).Add(c.srv.limits.WriteTimeout).Sub(now); left > 0 {
+		return left
+	}
+	_ = c.ws.CloseNow()
+	return 0
+}
+
 // finish runs once when the read loop ends: it unregisters the connection, stops its timers and
 // delivers $disconnect with the close code and reason.
 func (c *Conn) finish(readErr error) {
 	s := c.srv
 	s.conns.Remove(c.id)
-	c.idleTimer.Stop()
-	c.ageTimer.Stop()
+	c.limitTimer.Stop()
+	c.callDog.stop() // writeDog may be armed by a write still failing; its check then finds none
 
 	c.mu.Lock()
 	c.closed = true

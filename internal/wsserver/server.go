@@ -65,6 +65,8 @@ type Server struct {
 	log    *slog.Logger
 	now    func() time.Time
 
+	started time.Time // when New ran; connections measure their age from it (monotonic)
+
 	routes atomic.Pointer[route.Table[*Route]]
 	conns  *registry.Registry[*Conn]
 
@@ -73,6 +75,9 @@ type Server struct {
 	cancelBase context.CancelFunc
 
 	draining atomic.Bool
+	// callsCanceled is set when Shutdown cancels the integration calls: inline calls (which do
+	// not run under base) started from then on begin canceled.
+	callsCanceled atomic.Bool
 	// live counts handshakes in progress, open connections and $disconnect deliveries.
 	live sync.WaitGroup
 }
@@ -95,6 +100,7 @@ func New(opts Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.started = time.Now()
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	s.routes.Store(opts.Routes)
 	return s, nil
@@ -198,7 +204,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// once the handshake completes (AWS answers 410 only while $connect runs).
 	s.live.Add(1)
 	s.conns.Add(c.id, c)
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	hw := &hijackSmall{ResponseWriter: w}
+	ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
 		// API Gateway does not check Origin; authorization is the authorizer's job.
 		InsecureSkipVerify: true,
 	})
@@ -212,6 +219,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws.SetReadLimit(int64(s.limits.MaxMessageBytes))
+	c.quiet = hw.quiet
 	c.attach(ws)
 	go c.readLoop()
 	// Shutdown sets draining before it snapshots the registry, so a connection registered
@@ -263,14 +271,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
-		s.cancelBase()
+		s.cancelCalls()
 		return nil
 	case <-ctx.Done():
-		s.cancelBase()
+		s.cancelCalls()
 		for _, c := range s.conns.Snapshot() {
 			c.abort()
 		}
 		return ctx.Err()
+	}
+}
+
+// cancelCalls cancels every integration call still running: those under the base context and the
+// connections' inline calls.
+func (s *Server) cancelCalls() {
+	s.callsCanceled.Store(true)
+	s.cancelBase()
+	for _, c := range s.conns.Snapshot() {
+		c.cancelCall()
 	}
 }
 

@@ -1,0 +1,212 @@
+package wsserver
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/switchboardhq/switchboard/internal/apigw"
+	"github.com/switchboardhq/switchboard/internal/config"
+	"github.com/switchboardhq/switchboard/internal/event"
+	"github.com/switchboardhq/switchboard/internal/integration"
+)
+
+// echoRoute is a two-way route that answers with the message body.
+func echoRoute() *Route {
+	return &Route{ReturnResponse: true, Invoker: integration.Func(func(_ context.Context, req *event.Request) (*event.Response, error) {
+		return &event.Response{StatusCode: 200, Body: *req.Body}, nil
+	})}
+}
+
+// TestMessagesLargerThanTheBuffers: messages far larger than the connection's read and write
+// buffers arrive and go back intact.
+func TestMessagesLargerThanTheBuffers(t *testing.T) {
+	h := newHarness(t, map[string]*Route{"echo": echoRoute()}, config.Limits{})
+	c := h.mustDial()
+	for _, n := range []int{readBufferSize - 20, readBufferSize + 1, 5000, 100 << 10} {
+		msg := `{"action":"echo","pad":"` + strings.Repeat("x", n) + `"}`
+		write(t, c, msg)
+		if got := readText(t, c); got != msg {
+			t.Fatalf("%d-byte message came back as %d bytes", len(msg), len(got))
+		}
+	}
+}
+
+// TestBytesSentWithTheHandshake: a client that sends a frame in the same packet as its handshake
+// request (before the 101) does not lose it: the connection keeps net/http's read buffer that
+// holds it.
+func TestBytesSentWithTheHandshake(t *testing.T) {
+	h := newHarness(t, map[string]*Route{"echo": echoRoute()}, config.Limits{})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.hs.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	msg := []byte(`{"action":"echo","early":true}`)
+	var req bytes.Buffer
+	req.WriteString("GET /test HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	req.Write(maskedTextFrame(msg))
+	if _, err := conn.Write(req.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake answered %s", resp.Status)
+	}
+	var head [2]byte
+	if _, err := io.ReadFull(br, head[:]); err != nil {
+		t.Fatalf("no frame after the 101: %v", err)
+	}
+	if head[0] != 0x81 || int(head[1]) != len(msg) {
+		t.Fatalf("frame header %x, want a final text frame of %d bytes", head, len(msg))
+	}
+	got := make([]byte, len(msg))
+	if _, err := io.ReadFull(br, got); err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("echo = %q, %v; want %q", got, err, msg)
+	}
+}
+
+// maskedTextFrame encodes a final text frame as a client must send it (masked), for payloads
+// under 126 bytes.
+func maskedTextFrame(payload []byte) []byte {
+	key := [4]byte{1, 2, 3, 4}
+	out := []byte{0x81, 0x80 | byte(len(payload))}
+	out = append(out, key[:]...)
+	for i, b := range payload {
+		out = append(out, b^key[i%4])
+	}
+	return out
+}
+
+// TestWriteTimeoutDisconnects: a client that stops reading is disconnected once a frame has
+// waited WriteTimeout, and its $disconnect reports 1006.
+func TestWriteTimeoutDisconnects(t *testing.T) {
+	rec := newRecorder()
+	h := newHarness(t, map[string]*Route{
+		"$connect":    {Invoker: rec.handler(ok200, nil)},
+		"$disconnect": {Invoker: rec.handler(ok200, nil)},
+	}, config.Limits{WriteTimeout: 100 * time.Millisecond})
+	c := h.mustDial() // never reads
+	id := h.connectedID(rec)
+	chunk := make([]byte, 64<<10)
+	// Fill the socket buffers; posts fail with 429 while the queue is full and 410 once the
+	// server has given up on the client.
+	for i := 0; i < 100_000; i++ {
+		err := h.srv.PostToConnection(context.Background(), id, chunk)
+		if errors.Is(err, apigw.ErrGone) {
+			break
+		}
+		if err != nil && !errors.Is(err, apigw.ErrLimitExceeded) {
+			t.Fatalf("post: %v", err)
+		}
+		if errors.Is(err, apigw.ErrLimitExceeded) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	ev := rec.next(t)
+	if ev.RequestContext.EventType != event.TypeDisconnect || ev.RequestContext.DisconnectStatusCode != 1006 {
+		t.Fatalf("got %s with code %d, want DISCONNECT with 1006", ev.RequestContext.EventType, ev.RequestContext.DisconnectStatusCode)
+	}
+	_ = c.CloseNow()
+}
+
+// TestQuietClientKeepsItsConnection: the write timeout applies to frames being written, not to
+// the time between them: a client that reads everything stays connected through quiet periods
+// longer than WriteTimeout, and its pings still get their pongs.
+func TestQuietClientKeepsItsConnection(t *testing.T) {
+	h := newHarness(t, map[string]*Route{"echo": echoRoute()}, config.Limits{WriteTimeout: 20 * time.Millisecond})
+	c := h.mustDial()
+	replies := make(chan string, 1)
+	go func() { // the client's reader, which also takes the pongs
+		defer close(replies)
+		for {
+			_, b, err := c.Read(context.Background())
+			if err != nil {
+				return
+			}
+			replies <- string(b)
+		}
+	}()
+	for round := range 3 {
+		msg := fmt.Sprintf(`{"action":"echo","round":%d}`, round)
+		write(t, c, msg)
+		select {
+		case got := <-replies:
+			if got != msg {
+				t.Fatalf("round %d: reply %q", round, got)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: no reply", round)
+		}
+		time.Sleep(60 * time.Millisecond) // quiet for three write timeouts
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := c.Ping(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("round %d: ping after a quiet period: %v", round, err)
+		}
+	}
+}
+
+// TestIdleConnectionStacks: a connection whose client has sent nothing costs its read loop the
+// smallest goroutine stack (2 KiB): it waits for the first message in a shallow frame, not inside
+// the WebSocket library, where it would need 4 KiB. It measures stack memory, not time.
+func TestIdleConnectionStacks(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's instrumentation makes every stack larger")
+	}
+	h := newHarness(t, map[string]*Route{"echo": echoRoute()}, config.Limits{})
+	const n = 400
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	conns := make([]*websocket.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			_ = c.CloseNow()
+		}
+	}()
+	for range n { // one at a time, so that handshake goroutines never outnumber parked read loops
+		c, _, err := h.dial(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for i := 0; h.srv.Len() < n; i++ {
+		if i == 1000 {
+			t.Fatalf("%d of %d connections registered", h.srv.Len(), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	perConn := float64(after.StackInuse-before.StackInuse) / n
+	t.Logf("stack per idle connection: %.0f bytes", perConn)
+	if perConn > 3<<10 {
+		t.Errorf("idle connections use %.0f bytes of stack each, want about 2 KiB", perConn)
+	}
+	// They still work: the first message after the wait is handled.
+	write(t, conns[0], `{"action":"echo","first":true}`)
+	if got := readText(t, conns[0]); got != `{"action":"echo","first":true}` {
+		t.Fatalf("reply %q", got)
+	}
+}
