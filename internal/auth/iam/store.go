@@ -76,7 +76,7 @@ func (s *Store) AddPrincipal(p Principal) error {
 	_, replaced := s.byKey[p.AccessKeyID]
 	s.byKey[p.AccessKeyID] = p
 	s.mu.Unlock()
-	s.log.Info("iam principal added", "name", p.Name, "arn", p.ARN, "accessKeyId", p.AccessKeyID, "replaced", replaced)
+	s.log.Debug("iam principal added", "name", p.Name, "arn", p.ARN, "accessKeyId", p.AccessKeyID, "replaced", replaced)
 	return nil
 }
 
