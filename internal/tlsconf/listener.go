@@ -3,6 +3,7 @@ package tlsconf
 import (
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -41,8 +42,9 @@ type Listener struct {
 var _ net.Listener = (*Listener)(nil)
 
 // NewListener wraps inner: Accept returns a *tls.Conn (server side, using config) for each
-// connection that starts with a TLS handshake record and the connection itself otherwise. The
-// first byte is read in a goroutine per connection with a read deadline of PeekTimeout, so a
+// connection that starts with a TLS handshake record and the connection itself otherwise (on
+// Unix the socket itself, unwrapped: the first byte is peeked, not read). The first byte is
+// awaited in a goroutine per connection with a read deadline of PeekTimeout, so a
 // client that connects and sends nothing is closed after PeekTimeout without delaying other
 // connections. Errors of inner's Accept are returned by Accept as they are. The Listener starts
 // accepting at once; Close stops it and closes the connections still being classified.
@@ -136,13 +138,14 @@ func (l *Listener) track(c net.Conn) bool {
 	return true
 }
 
-// classify reads c's first byte and hands the connection, TLS or plain, to Accept.
+// classify looks at c's first byte and hands the connection, TLS or plain, to Accept.
 func (l *Listener) classify(c net.Conn) {
 	defer l.wg.Done()
-	var first [1]byte
+	var first byte
+	consumed := false
 	err := c.SetReadDeadline(time.Now().Add(l.timeout))
 	if err == nil {
-		_, err = c.Read(first[:])
+		first, consumed, err = peekFirst(c)
 	}
 	if err == nil {
 		err = c.SetReadDeadline(time.Time{})
@@ -155,8 +158,11 @@ func (l *Listener) classify(c net.Conn) {
 		c.Close()
 		return
 	}
-	var out net.Conn = &peekedConn{Conn: c, first: first[0], unread: true}
-	if first[0] == recordTypeHandshake {
+	out := c
+	if consumed {
+		out = &peekedConn{Conn: c, first: first, unread: true}
+	}
+	if first == recordTypeHandshake {
 		out = tls.Server(out, l.config)
 	}
 	select {
@@ -164,6 +170,13 @@ func (l *Listener) classify(c net.Conn) {
 	case <-l.done:
 		out.Close()
 	}
+}
+
+// readFirst reads c's first byte; consumed is true.
+func readFirst(c net.Conn) (byte, bool, error) {
+	var b [1]byte
+	_, err := io.ReadFull(c, b[:])
+	return b[0], true, err
 }
 
 // peekedConn is a connection whose first byte was read already; Read returns it first.
