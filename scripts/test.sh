@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 /usr/bin/python3 -c 'import boto3' >/dev/null 2>&1 || need+=(python3-boto3)
-command -v aws >/dev/null 2>&1 && aws --version >/dev/null 2>&1 || need+=(awscli)
+# The AWS CLI test runs Debian's CLI v2 at /usr/bin/aws (an `aws` earlier on PATH may be v1).
+/usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2' || need+=(awscli)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
