@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -404,18 +405,31 @@ func TestMissingFunctionHandlerIsAClearStartupError(t *testing.T) {
 	if err := os.WriteFile(path, []byte("routes:\n  $connect: src/connect.main\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	api, err := switchboard.NewFromFile(path)
-	if err != nil {
-		t.Fatalf("NewFromFile with a function route: %v", err)
+	starts := map[string]func(*switchboard.API) error{
+		"StartOn": func(api *switchboard.API) error { return api.StartOn(context.Background(), "127.0.0.1:0") },
+		"Serve": func(api *switchboard.API) error {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ln.Close()
+			return api.Serve(context.Background(), ln)
+		},
 	}
-	err = api.StartOn(context.Background(), "127.0.0.1:0")
-	if err == nil {
-		_ = api.Shutdown(context.Background())
-		t.Fatal("Start with a missing handler succeeded")
-	}
-	for _, want := range []string{"switchboard.yaml:2", "route $connect", "src/connect.js", "src/connect.py"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("start-up error lacks %q: %v", want, err)
+	for name, start := range starts {
+		api, err := switchboard.NewFromFile(path)
+		if err != nil {
+			t.Fatalf("NewFromFile with a function route: %v", err)
+		}
+		err = start(api)
+		if err == nil {
+			_ = api.Shutdown(context.Background())
+			t.Fatalf("%s with a missing handler succeeded", name)
+		}
+		for _, want := range []string{"switchboard.yaml:2", "route $connect", "src/connect.js", "src/connect.py"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: start-up error lacks %q: %v", name, want, err)
+			}
 		}
 	}
 }

@@ -133,8 +133,9 @@ func (a *API) Start(ctx context.Context) error { return a.app.Start(ctx, "") }
 // StartOn listens on addr ("127.0.0.1:0" picks a free port) and serves in the background.
 func (a *API) StartOn(ctx context.Context, addr string) error { return a.app.Start(ctx, addr) }
 
-// Serve serves on a listener the caller created, in the background.
-func (a *API) Serve(ln net.Listener) error { return a.app.Serve(ln) }
+// Serve serves on a listener the caller created, in the background, after starting the
+// function workers (a broken handler is reported here).
+func (a *API) Serve(ctx context.Context, ln net.Listener) error { return a.app.Serve(ctx, ln) }
 
 // Run starts the API and serves until ctx is cancelled, then shuts down gracefully within the
 // config's server.shutdownTimeout.

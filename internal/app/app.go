@@ -195,20 +195,24 @@ func (a *App) Start(ctx context.Context, addr string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	a.ln = ln
-	if err := a.startInvokers(ctx, a.snapshotInvokers()); err != nil {
+	if err := a.Serve(ctx, ln); err != nil {
 		ln.Close()
 		a.ln = nil
 		return err
 	}
-	return a.Serve(ln)
+	return nil
 }
 
-// Serve serves on ln in the background. Connections that open with a TLS handshake are served
-// over TLS with a certificate from the local CA (see SecureManagementEndpoint), the others as
-// plain HTTP, so ws://, wss://, http:// and https:// all work on ln's port.
-func (a *App) Serve(ln net.Listener) error {
-	a.ln = ln
+// Serve starts the integrations that need it (a broken function handler fails here, with every
+// problem at once) and serves on ln in the background. Connections that open with a TLS
+// handshake are served over TLS with a certificate from the local CA (see
+// SecureManagementEndpoint), the others as plain HTTP, so ws://, wss://, http:// and https://
+// all work on ln's port.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	a.ln = ln // the integrations' environment names the listen address
+	if err := a.startInvokers(ctx, a.snapshotInvokers()); err != nil {
+		return err
+	}
 	ln = a.withTLS(ln)
 	a.httpSrv = &http.Server{
 		Handler:           a.Handler(),

@@ -125,18 +125,15 @@ func TestHTTPSOffWhenTheCADirectoryIsUnusable(t *testing.T) {
 		t.Fatal(err)
 	}
 	connected := make(chan [2]string, 1)
-	cfg := goConfig(t, connected)
-	cfg.Routes["fn"] = config.Route{Key: "fn", Target: config.Target{Kind: config.TargetFunction, Function: &config.Function{Handler: "fn.handler"}}}
-	a, err := New(cfg, Options{CacheDir: notADir})
+	a, err := New(goConfig(t, connected), Options{CacheDir: notADir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { a.closeInvokers() })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Serve(ln); err != nil {
+	if err := a.Serve(context.Background(), ln); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
@@ -145,9 +142,25 @@ func TestHTTPSOffWhenTheCADirectoryIsUnusable(t *testing.T) {
 	}
 	dialWS(t, a.URL(), nil)
 	<-connected
-	f, _ := a.routeFunction("fn")
-	env := strings.Join(a.functionEnv(f), "\n")
-	if !strings.Contains(env, EndpointEnv+"="+a.ManagementEndpoint()) || strings.Contains(env, "SSL_CERT_FILE") {
+
+	// A function cannot start without a cache directory (Serve would fail), so its environment
+	// is checked on an App whose listener went through the same TLS set-up without serving.
+	cfg := goConfig(t, make(chan [2]string, 1))
+	cfg.Routes["fn"] = config.Route{Key: "fn", Target: config.Target{Kind: config.TargetFunction, Function: &config.Function{Handler: "fn.handler"}}}
+	fa, err := New(cfg, Options{CacheDir: notADir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fa.closeInvokers() })
+	fln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fa.ln = fln
+	defer fa.withTLS(fln).Close()
+	f, _ := fa.routeFunction("fn")
+	env := strings.Join(fa.functionEnv(f), "\n")
+	if !strings.Contains(env, EndpointEnv+"="+fa.ManagementEndpoint()) || strings.Contains(env, "SSL_CERT_FILE") {
 		t.Errorf("function environment without HTTPS:\n%s", env)
 	}
 }

@@ -73,7 +73,14 @@ func ApplyDefaults(c *Config) {
 
 	setDefault(&c.Stage.Name, DefaultStageName)
 
-	l := &c.Limits
+	ApplyLimitDefaults(&c.Limits)
+
+	setDefault(&c.Server.Listen, DefaultListen)
+	setDefault(&c.Server.ShutdownTimeout, DefaultShutdownTimeout)
+}
+
+// ApplyLimitDefaults fills the zero fields of l with AWS's quotas (the Default* constants).
+func ApplyLimitDefaults(l *Limits) {
 	setDefault(&l.MaxMessageBytes, DefaultMaxMessageBytes)
 	setDefault(&l.MaxFrameBytes, DefaultMaxFrameBytes)
 	setDefault(&l.IdleTimeout, DefaultIdleTimeout)
@@ -82,9 +89,6 @@ func ApplyDefaults(c *Config) {
 	setDefault(&l.BinaryMessages, DefaultBinaryMessages)
 	setDefault(&l.SendQueueBytes, DefaultSendQueueBytes)
 	setDefault(&l.WriteTimeout, DefaultWriteTimeout)
-
-	setDefault(&c.Server.Listen, DefaultListen)
-	setDefault(&c.Server.ShutdownTimeout, DefaultShutdownTimeout)
 }
 
 // setDefault sets *dst to def when it is the zero value.

@@ -89,7 +89,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts:   opts,
-		limits: withDefaultLimits(opts.Limits),
+		limits: opts.Limits,
 		log:    opts.Logger,
 		now:    opts.Now,
 		conns:  registry.New[*Conn](),
@@ -100,35 +100,11 @@ func New(opts Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	config.ApplyLimitDefaults(&s.limits)
 	s.started = time.Now()
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	s.routes.Store(opts.Routes)
 	return s, nil
-}
-
-// withDefaultLimits fills zero limits with AWS's quotas.
-func withDefaultLimits(l config.Limits) config.Limits {
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	defDur := func(v *time.Duration, d time.Duration) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&l.MaxMessageBytes, 128*1024)
-	def(&l.MaxFrameBytes, 32*1024)
-	def(&l.SendQueueBytes, 1<<20)
-	defDur(&l.IdleTimeout, 10*time.Minute)
-	defDur(&l.MaxConnectionDuration, 2*time.Hour)
-	defDur(&l.IntegrationTimeout, 29*time.Second)
-	defDur(&l.WriteTimeout, 10*time.Second)
-	if l.BinaryMessages == "" {
-		l.BinaryMessages = config.BinaryReject
-	}
-	return l
 }
 
 // Routes returns the current route table.
