@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
-	"github.com/switchboardhq/switchboard/internal/bench/procstat"
+	"github.com/switchboardhq/switchboard/internal/procstat"
 )
 
 // Stats is what /stats reports about this process. Memory figures are bytes.

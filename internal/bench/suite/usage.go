@@ -4,7 +4,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/switchboardhq/switchboard/internal/bench/procstat"
+	"github.com/switchboardhq/switchboard/internal/procstat"
 )
 
 // treeUse is what a server's process tree (the server and, for Switchboard, its function

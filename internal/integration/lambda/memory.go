@@ -1,14 +1,8 @@
 package lambda
 
-import (
-	"bufio"
-	"bytes"
-	"fmt"
-	"os"
-	"strconv"
-)
+import "github.com/switchboardhq/switchboard/internal/procstat"
 
-// memoryUsage is what /proc/<pid>/status says about a process's memory, in KiB.
+// memoryUsage is a process's resident memory, in KiB.
 type memoryUsage struct {
 	rssKB  int64 // VmRSS: resident now
 	peakKB int64 // VmHWM: the resident peak since the process started
@@ -17,35 +11,15 @@ type memoryUsage struct {
 // readMemory reads a process's resident memory from /proc. It fails where there is no /proc
 // (memory limits are then not enforced) and after the process has gone.
 func readMemory(pid int) (memoryUsage, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	rss, err := procstat.RSS(pid)
 	if err != nil {
 		return memoryUsage{}, err
 	}
-	var m memoryUsage
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := sc.Bytes()
-		switch {
-		case bytes.HasPrefix(line, []byte("VmRSS:")):
-			m.rssKB = parseKB(line[len("VmRSS:"):])
-		case bytes.HasPrefix(line, []byte("VmHWM:")):
-			m.peakKB = parseKB(line[len("VmHWM:"):])
-		}
+	peak, err := procstat.Peak(pid)
+	if err != nil {
+		return memoryUsage{}, err
 	}
-	if m.rssKB == 0 && m.peakKB == 0 {
-		return m, fmt.Errorf("no memory figures in /proc/%d/status", pid)
-	}
-	return m, nil
-}
-
-// parseKB parses "   12345 kB".
-func parseKB(field []byte) int64 {
-	f := bytes.Fields(field)
-	if len(f) == 0 {
-		return 0
-	}
-	n, _ := strconv.ParseInt(string(f[0]), 10, 64)
-	return n
+	return memoryUsage{rssKB: rss >> 10, peakKB: peak >> 10}, nil
 }
 
 // megabytes rounds KiB up to whole MiB, as Lambda reports memory.

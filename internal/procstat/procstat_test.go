@@ -122,3 +122,17 @@ func TestCPUGrows(t *testing.T) {
 		}
 	}
 }
+
+func TestPeakOfSelf(t *testing.T) {
+	rss, err := RSS(Self)
+	if err != nil {
+		t.Skipf("no /proc here: %v", err)
+	}
+	peak, err := Peak(Self)
+	if err != nil || peak < rss || rss <= 0 {
+		t.Fatalf("Peak = %d, %v; RSS = %d: the peak must be at least the current RSS", peak, err, rss)
+	}
+	if _, err := parseStatusBytes([]byte("VmHWM:\t  2048 kB\n"), "VmRSS:"); err == nil {
+		t.Fatal("a status without VmRSS parsed")
+	}
+}

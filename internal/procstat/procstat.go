@@ -1,7 +1,8 @@
-// Package procstat reads the resident memory and CPU time of Linux processes from /proc, for the
-// benchmark suite's memory and CPU figures.
+// Package procstat reads the resident memory and CPU time of Linux processes from /proc: the
+// function workers' memory limit and REPORT lines, and the benchmark suite's figures.
 //
-// Use RSS for one process (VmRSS of /proc/<pid>/status), TreeRSS for a process and all its
+// Use RSS for one process (VmRSS of /proc/<pid>/status), Peak for its resident peak (VmHWM),
+// TreeRSS for a process and all its
 // descendants (a server together with the worker processes it started), and CPU and TreeCPU for
 // the CPU time they have used. On systems without /proc they return an error.
 package procstat
@@ -25,7 +26,16 @@ func RSS(pid int) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read RSS: %w", err)
 	}
-	return parseVmRSS(data)
+	return parseStatusBytes(data, "VmRSS:")
+}
+
+// Peak returns the highest resident set size process pid has had (VmHWM), in bytes.
+func Peak(pid int) (int64, error) {
+	data, err := os.ReadFile(procPath(pid, "status"))
+	if err != nil {
+		return 0, fmt.Errorf("read peak RSS: %w", err)
+	}
+	return parseStatusBytes(data, "VmHWM:")
 }
 
 // TreeRSS returns the summed resident set size of pid and every descendant alive at the time of
@@ -144,21 +154,25 @@ func parentOf(stat []byte) (int, bool) {
 }
 
 // parseVmRSS finds the VmRSS line ("VmRSS:   123456 kB") of a /proc/<pid>/status file.
-func parseVmRSS(status []byte) (int64, error) {
+func parseVmRSS(status []byte) (int64, error) { return parseStatusBytes(status, "VmRSS:") }
+
+// parseStatusBytes finds the line of key ("VmRSS:", "VmHWM:") in a /proc/<pid>/status file and
+// returns its kB figure in bytes.
+func parseStatusBytes(status []byte, key string) (int64, error) {
 	sc := bufio.NewScanner(bytes.NewReader(status))
 	for sc.Scan() {
-		rest, found := bytes.CutPrefix(sc.Bytes(), []byte("VmRSS:"))
+		rest, found := bytes.CutPrefix(sc.Bytes(), []byte(key))
 		if !found {
 			continue
 		}
 		num, unit, _ := bytes.Cut(bytes.TrimSpace(rest), []byte(" "))
 		kb, err := strconv.ParseInt(string(num), 10, 64)
 		if err != nil || string(bytes.TrimSpace(unit)) != "kB" {
-			return 0, fmt.Errorf("unexpected VmRSS line %q", sc.Text())
+			return 0, fmt.Errorf("unexpected %s line %q", key, sc.Text())
 		}
 		return kb << 10, nil
 	}
-	return 0, fmt.Errorf("no VmRSS line (a kernel thread, or not Linux)")
+	return 0, fmt.Errorf("no %s line (a kernel thread, or not Linux)", key)
 }
 
 func procPath(pid int, file string) string {
