@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -77,10 +78,16 @@ func credentialsFile(t *testing.T) string {
 }
 
 // presign returns the API's WebSocket URL presigned like a browser client does it: a GET to
-// the https form of the URL, signed for execute-api in the query string.
+// the https form of the URL, signed for execute-api in the query string, valid for 15 minutes.
 func presign(t *testing.T, wsURL, akid, secret string, at time.Time) string {
 	t.Helper()
-	httpsURL := "https" + strings.TrimPrefix(wsURL, "ws")
+	return presignFor(t, wsURL, akid, secret, at, 15*time.Minute)
+}
+
+// presignFor is presign with the validity (X-Amz-Expires) given.
+func presignFor(t *testing.T, wsURL, akid, secret string, at time.Time, valid time.Duration) string {
+	t.Helper()
+	httpsURL := "https" + strings.TrimPrefix(wsURL, "ws") + fmt.Sprintf("?X-Amz-Expires=%d", int(valid.Seconds()))
 	req, err := http.NewRequest(http.MethodGet, httpsURL, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -151,12 +158,18 @@ func TestIAMConnectAndManagementLockDown(t *testing.T) {
 			t.Fatalf("status %d, want 403", status)
 		}
 	})
-	t.Run("presigned long ago is refused", func(t *testing.T) {
-		u := presign(t, api.URL(), "AKIABROWSER000000001", "browser-secret", time.Now().Add(-30*time.Minute))
-		u = strings.Replace(u, "X-Amz-Expires=900", "X-Amz-Expires=60", 1)
+	t.Run("presigned URL past its X-Amz-Expires is refused", func(t *testing.T) {
+		u := presignFor(t, api.URL(), "AKIABROWSER000000001", "browser-secret", time.Now().Add(-30*time.Minute), 15*time.Minute)
 		if _, status := dialStatus(t, u, nil); status != http.StatusForbidden {
 			t.Fatalf("status %d, want 403", status)
 		}
+	})
+	t.Run("presigned URL within its X-Amz-Expires is accepted", func(t *testing.T) {
+		u := presignFor(t, api.URL(), "AKIABROWSER000000001", "browser-secret", time.Now().Add(-30*time.Minute), time.Hour)
+		if _, status := dialStatus(t, u, nil); status != http.StatusSwitchingProtocols {
+			t.Fatalf("status %d, want 101", status)
+		}
+		nextID(t, ids.connected)
 	})
 	t.Run("principal without execute-api:Invoke is refused", func(t *testing.T) {
 		if _, status := dialStatus(t, presign(t, api.URL(), "AKIAOUTSIDER00000001", "outsider-secret", time.Now()), nil); status != http.StatusForbidden {
