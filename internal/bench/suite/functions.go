@@ -34,8 +34,9 @@ func (s *suite) functionRows(ctx context.Context) error {
 		fmt.Sprintf("A Node.js Lambda handler (bench/functions/node/handler.js) on a one-way route echoes each message "+
 			"with @aws-sdk/client-apigatewaymanagementapi's PostToConnection; Switchboard runs it in function workers "+
 			"(reservedConcurrency %d). Baseline: serverless-offline (serverless %s, serverless-offline %s, default "+
-			"settings but a 30 s function timeout) running the same file, warmed up by an unmeasured run first. Memory is "+
-			"the peak RSS of each side's whole process tree during the runs.", s.plan.functionLimit, slsVersion, slsOfflineVersion))
+			"settings but a 30 s function timeout) running the same file. Each side first gets the same unmeasured %s run at "+
+			"the largest C, which starts its workers and lets V8 optimize the handler and the SDK. Memory is "+
+			"the peak RSS of each side's whole process tree during the runs.", s.plan.functionLimit, slsVersion, slsOfflineVersion, s.plan.nodeWarmup))
 	goRows := make(map[int]*Row)
 	for _, c := range s.plan.loopConns {
 		goRows[c] = goSec.add(&Row{Key: fmt.Sprintf("loop-gofunc-%d", c), Title: fmt.Sprintf("C = %s", thousands(c)), BaseName: "bare echo", Base: s.echoRuns[c]})
@@ -99,6 +100,10 @@ func (s *suite) nodeFunctionRows(ctx context.Context, rows map[int]*Row) error {
 		return err
 	}
 	defer sb.stop()
+	s.progress("Node.js function worker: warming up")
+	if err := s.nodeWarmup(ctx, sb.URL); err != nil {
+		return err
+	}
 	for _, c := range s.plan.nodeConns {
 		s.progress("Node.js function worker, C = %d", c)
 		row := rows[c]
@@ -113,6 +118,20 @@ func (s *suite) nodeFunctionRows(ctx context.Context, rows map[int]*Row) error {
 		row.Use = &rowUse{Sub: use, SubReplies: row.Sub.allReplies()}
 	}
 	return nil
+}
+
+// nodeWarmup is the unmeasured run that both sides of the Node.js rows get before them, at the
+// largest C: it starts the workers and lets V8 optimize the handler and the SDK, which takes
+// thousands of calls (a single process's SDK call costs about twice as much CPU in its first
+// thousand calls as later).
+func (s *suite) nodeWarmup(ctx context.Context, url string) error {
+	if s.plan.nodeWarmup <= 0 {
+		return nil
+	}
+	last := s.plan.nodeConns[len(s.plan.nodeConns)-1]
+	_, err := s.runLoad(ctx, nil, url, "-c", fmt.Sprint(last), "--action", "nodepost", "--duration", s.plan.nodeWarmup.String(),
+		"--timeout", s.plan.replyTimeout.String(), "--connect-rate", "0")
+	return err
 }
 
 // functionsAvailable asks `switchboard validate` whether this build runs function routes; when

@@ -15,7 +15,7 @@ type plan struct {
 	rounds        int           // a round-trip row's runs, each interleaved with its baseline's
 	warmup        time.Duration // unmeasured start of each round-trip row
 	profileFor    time.Duration // length of the CPU profile of the in-process budget run
-	slsWarmup     time.Duration // unmeasured run that warms serverless-offline's worker threads
+	nodeWarmup    time.Duration // unmeasured run before the Node.js rows, on each side
 	replyTimeout  time.Duration // the load generator's --timeout
 	functionLimit int           // reserved concurrency of the function routes
 	// serverlessOffline is set from Options; Smoke never runs it.
@@ -35,7 +35,7 @@ var fullPlan = plan{
 	rounds:        3,
 	warmup:        time.Second,
 	profileFor:    5 * time.Second,
-	slsWarmup:     20 * time.Second,
+	nodeWarmup:    20 * time.Second,
 	replyTimeout:  30 * time.Second,
 	functionLimit: 2,
 }

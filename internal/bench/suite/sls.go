@@ -119,13 +119,10 @@ func (s *suite) serverlessOfflineRows(ctx context.Context) error {
 	s.rep.Servers = append(s.rep.Servers, fmt.Sprintf("(cd %s && %s %s)", filepath.Join("bench", ".cache", slsDirName), strings.Join(slsEnv, " "), strings.Join(argv, " ")))
 	url := fmt.Sprintf("ws://127.0.0.1:%d", ports[0])
 
-	// Warm up at the largest C: serverless-offline starts a worker thread per concurrent
-	// invocation and loads the handler and the SDK in each.
-	last := s.plan.nodeConns[len(s.plan.nodeConns)-1]
-	warm := []string{"-c", fmt.Sprint(last), "--action", "nodepost", "--duration", s.plan.slsWarmup.String(),
-		"--timeout", s.plan.replyTimeout.String(), "--connect-rate", "0"}
+	// serverless-offline starts a worker thread per concurrent invocation and loads the handler
+	// and the SDK in each.
 	s.progress("serverless-offline: warming up")
-	if _, err := s.runLoad(ctx, nil, url, warm...); err != nil {
+	if err := s.nodeWarmup(ctx, url); err != nil {
 		return err
 	}
 	for _, c := range s.plan.nodeConns {

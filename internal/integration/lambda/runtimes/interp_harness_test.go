@@ -56,6 +56,9 @@ func (r interpResult) errorBody(t *testing.T) (typ, msg string, trace []string) 
 type interpEvent struct {
 	id   string
 	body []byte
+	// closeConn answers the runtime's /next with "Connection: close", so its next request needs a
+	// new connection.
+	closeConn bool
 }
 
 // interpAPI is the stand-in Runtime API server on 127.0.0.1.
@@ -98,6 +101,9 @@ func (a *interpAPI) next(w http.ResponseWriter, r *http.Request) {
 		h.Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:test-fn")
 		h.Set("Lambda-Runtime-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1")
 		h.Set("Content-Type", "application/json")
+		if ev.closeConn {
+			h.Set("Connection", "close")
+		}
 		w.Write(ev.body)
 	case <-r.Context().Done():
 	case <-a.closed:
@@ -194,12 +200,19 @@ func startInterpWorker(t *testing.T, api *interpAPI, p *runtimes.Prepared, handl
 // invoke queues event and returns what the worker posts for it.
 func (w *interpWorker) invoke(t *testing.T, event any) interpResult {
 	t.Helper()
+	return w.invokeConn(t, event, false)
+}
+
+// invokeConn is invoke, with the event's /next answer closing the connection when closeConn is
+// set.
+func (w *interpWorker) invokeConn(t *testing.T, event any, closeConn bool) interpResult {
+	t.Helper()
 	body, err := json.Marshal(event)
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := fmt.Sprintf("req-%d", w.api.seq.Add(1))
-	w.api.events <- interpEvent{id: id, body: body}
+	w.api.events <- interpEvent{id: id, body: body, closeConn: closeConn}
 	res := w.await(t)
 	if res.RequestID != id {
 		t.Fatalf("got %s for request %q, want request %q (body %s)", res.Kind, res.RequestID, id, res.Body)

@@ -222,7 +222,7 @@ func prepareNode(ctx context.Context, spec Spec) (_ *Prepared, err error) {
 		Args: []string{"--enable-source-maps"},
 	}
 	if spec.MemoryMB > 0 {
-		launch.Args = append(launch.Args, fmt.Sprintf("--max-old-space-size=%d", max(spec.MemoryMB*9/10, 16)))
+		launch.Args = append(launch.Args, nodeHeapArgs(spec.MemoryMB)...)
 	}
 	if bundle != "" {
 		launch.Env = append(launch.Env, "SWITCHBOARD_NODE_HANDLER_FILE="+bundle)
@@ -235,7 +235,11 @@ func prepareNode(ctx context.Context, spec Spec) (_ *Prepared, err error) {
 		if len(sdk.nodePath) > 0 {
 			launch.Env = append(launch.Env, "NODE_PATH="+strings.Join(sdk.nodePath, string(os.PathListSeparator)))
 		}
-		if len(sdk.parents) > 0 {
+		// ES module imports do not search NODE_PATH: they need the resolution hooks, which run
+		// on a loader thread of their own (about 10 MB), so a handler that only require()s the
+		// SDK goes without them. (A package of the project's that imports @aws-sdk/* on its own
+		// is not analyzed, as the SDK provision as a whole only follows the project's files.)
+		if len(sdk.parents) > 0 && (entry.esm || build.sdkDynamicImport) {
 			parents, err := json.Marshal(sdk.parents)
 			if err != nil {
 				return nil, err
@@ -247,6 +251,20 @@ func prepareNode(ctx context.Context, spec Spec) (_ *Prepared, err error) {
 	launch.Args = append(launch.Args, filepath.Join(bootDir, "bootstrap.mjs"), spec.Handler)
 
 	return &Prepared{Runtime: string(Node), Launch: launch, Sources: nodeSources(entry, build)}, nil
+}
+
+// nodeHeapArgs sizes V8's heap for a function of memoryMB: the old generation may use 90% of it
+// (so that the worker fails with a heap error before the memory limit kills it) and each of the
+// young generation's semi-spaces memoryMB/256 MB, at least 1 and at most V8's default of 16. Lambda
+// sizes both from the memory setting too; the young generation is kept smaller here because
+// workers share one machine: at the default 1024 MB a semi-space is 4 MB, which saved about 24 MB
+// of RSS per busy worker of the benchmark's @connections echo at no measurable CPU cost
+// (docs/performance.md).
+func nodeHeapArgs(memoryMB int) []string {
+	return []string{
+		fmt.Sprintf("--max-old-space-size=%d", max(memoryMB*9/10, 16)),
+		fmt.Sprintf("--max-semi-space-size=%d", min(max(memoryMB/256, 1), 16)),
+	}
 }
 
 // nodeSources lists what live reload watches: the files esbuild read (outside node_modules) plus

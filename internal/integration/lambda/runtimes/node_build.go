@@ -23,6 +23,9 @@ type nodeBuild struct {
 	// sdkPackages are the @aws-sdk/* packages imported anywhere in the bundle (left external),
 	// sorted and unique.
 	sdkPackages []string
+	// sdkDynamicImport is set when one of them is loaded with a dynamic import(), which resolves
+	// as an ES module import even in a CommonJS file.
+	sdkDynamicImport bool
 }
 
 // esmRequireBanner gives an ES module bundle a require function, so CommonJS dependencies bundled
@@ -124,6 +127,7 @@ func readMetafile(root, metafile string) (nodeBuild, error) {
 		Inputs map[string]struct {
 			Imports []struct {
 				Path     string `json:"path"`
+				Kind     string `json:"kind"`
 				External bool   `json:"external"`
 			} `json:"imports"`
 		} `json:"inputs"`
@@ -143,6 +147,7 @@ func readMetafile(root, metafile string) (nodeBuild, error) {
 		for _, imp := range info.Imports {
 			if m := sdkPackageRE.FindStringSubmatch(imp.Path); imp.External && m != nil {
 				build.sdkPackages = append(build.sdkPackages, m[1])
+				build.sdkDynamicImport = build.sdkDynamicImport || imp.Kind == "dynamic-import"
 			}
 		}
 	}

@@ -128,3 +128,20 @@ func TestLockFileSerializes(t *testing.T) {
 		t.Errorf("%d times more than one holder was inside the lock", n)
 	}
 }
+
+func TestNodeHeapArgsFollowMemory(t *testing.T) {
+	for _, c := range []struct {
+		memoryMB  int
+		old, semi string
+	}{
+		{128, "--max-old-space-size=115", "--max-semi-space-size=1"},
+		{1024, "--max-old-space-size=921", "--max-semi-space-size=4"},
+		{3008, "--max-old-space-size=2707", "--max-semi-space-size=11"},
+		{10240, "--max-old-space-size=9216", "--max-semi-space-size=16"},
+	} {
+		got := nodeHeapArgs(c.memoryMB)
+		if len(got) != 2 || got[0] != c.old || got[1] != c.semi {
+			t.Errorf("nodeHeapArgs(%d) = %q, want [%s %s]", c.memoryMB, got, c.old, c.semi)
+		}
+	}
+}

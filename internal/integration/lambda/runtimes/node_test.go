@@ -130,6 +130,40 @@ func TestNodeNestedExportPath(t *testing.T) {
 	}
 }
 
+// TestNodeRuntimeClientFramings drives the bootstrap's own HTTP client through the response
+// framings a Runtime API may use: a small event (Content-Length), a large one with multi-byte
+// characters (net/http sends it chunked, and it arrives in many reads), and an answer that closes
+// the connection, after which the runtime must reconnect for its result and its next request.
+func TestNodeRuntimeClientFramings(t *testing.T) {
+	t.Parallel()
+	w := startNode(t, "esm/handler.handler")
+	large := strings.Repeat("héllo wörld ✓ ", 20000) // about 340 KB
+	for i, c := range []struct {
+		name      string
+		message   string
+		closeConn bool
+	}{
+		{"small", "hi", false},
+		{"large, chunked", large, false},
+		{"connection closed by the server", "after close", true},
+		{"small after reconnecting", "again", false},
+		{"large after reconnecting", large + "!", false},
+	} {
+		res := w.invokeConn(t, map[string]any{"message": c.message, "n": i}, c.closeConn)
+		var got struct {
+			Echo struct {
+				Message string `json:"message"`
+				N       int    `json:"n"`
+			} `json:"echo"`
+		}
+		interpDecode(t, res, &got)
+		if got.Echo.Message != c.message || got.Echo.N != i {
+			t.Errorf("%s: the handler got message of %d bytes, n=%d; want %d bytes, n=%d",
+				c.name, len(got.Echo.Message), got.Echo.N, len(c.message), i)
+		}
+	}
+}
+
 func TestNodeCallbackAndLegacyHandlers(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -238,8 +272,10 @@ func TestNodePreparedLaunch(t *testing.T) {
 	if p.Runtime != "nodejs" {
 		t.Errorf("Runtime = %q, want nodejs", p.Runtime)
 	}
-	if !slices.Contains(p.Launch.Args, "--max-old-space-size=230") || !slices.Contains(p.Launch.Args, "--enable-source-maps") {
-		t.Errorf("Args = %q, want --enable-source-maps and a heap cap of 90%% of 256 MB", p.Launch.Args)
+	for _, arg := range []string{"--enable-source-maps", "--max-old-space-size=230", "--max-semi-space-size=1"} {
+		if !slices.Contains(p.Launch.Args, arg) {
+			t.Errorf("Args = %q, want %s (source maps, an old generation of 90%% of 256 MB, 1 MB semi-spaces)", p.Launch.Args, arg)
+		}
 	}
 	if last := p.Launch.Args[len(p.Launch.Args)-1]; last != "esm/handler.handler" {
 		t.Errorf("last argument = %q, want the handler string", last)
@@ -333,18 +369,26 @@ func TestNodeProvidesAWSSDK(t *testing.T) {
 	}
 	cache := sdkTestCache(t)
 	sdkDir := filepath.Join(cache, "node-sdk", runtimes.NodeSDKVersion)
+	// hooks: whether the worker needs the ES module resolution hooks (node --import
+	// sdk-register.mjs); require() is served by NODE_PATH alone, and a worker without the hooks
+	// saves their loader thread (about 10 MB).
 	tests := []struct {
 		name, handler string
+		hooks         bool
 	}{
-		{"ESM import", "sdk/esm.handler"},
-		{"CommonJS require", "sdk/cjs.handler"},
-		{"TypeScript import", "sdk/typed.handler"},
+		{"ESM import", "sdk/esm.handler", true},
+		{"CommonJS require", "sdk/cjs.handler", false},
+		{"CommonJS dynamic import", "sdk/dynamic.handler", true},
+		{"TypeScript import", "sdk/typed.handler", true},
 	}
 	t.Run("handlers", func(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel() // concurrent Prepares also exercise the install lock
 				p := interpMustPrepare(t, "node", "nodejs20.x", tt.handler, cache)
+				if hooks := slices.Contains(p.Launch.Args, "--import"); hooks != tt.hooks {
+					t.Errorf("node %q: resolution hooks registered = %v, want %v", p.Launch.Args, hooks, tt.hooks)
+				}
 				mgmt := newInterpMgmtAPI(t)
 				w := startInterpWorker(t, newInterpAPI(t), p, tt.handler)
 				res := w.invoke(t, map[string]any{"endpoint": mgmt.srv.URL, "connectionId": "conn-1=", "data": "hello " + tt.name})
