@@ -210,3 +210,57 @@ func TestIdleConnectionStacks(t *testing.T) {
 		t.Fatalf("reply %q", got)
 	}
 }
+
+// TestSwitchingResponse: the 101 response Hijack writes itself is what net/http would write:
+// sorted names, no invalid names, CR/LF in values made harmless, trimmed values, and a Date.
+func TestSwitchingResponse(t *testing.T) {
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.FixedZone("CET", 3600))
+	h := http.Header{}
+	h.Set("Upgrade", "websocket")
+	h.Set("Connection", "Upgrade")
+	h.Set("Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+	h.Set("Sec-WebSocket-Protocol", " chat\r\nSet-Cookie: injected ")
+	h["Bad Name"] = []string{"x"}
+	got := string(appendSwitching(nil, h, now))
+	want := "HTTP/1.1 101 Switching Protocols\r\n" +
+		"Connection: Upgrade\r\n" +
+		"Sec-Websocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n" +
+		"Sec-Websocket-Protocol: chat  Set-Cookie: injected\r\n" +
+		"Upgrade: websocket\r\n" +
+		"Date: Sat, 21 Nov 2026 11:00:00 GMT\r\n\r\n"
+	if got != want {
+		t.Errorf("response:\n%q\nwant:\n%q", got, want)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(got)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Set-Cookie") != "" || len(resp.Header) != 5 {
+		t.Errorf("parsed as %s with headers %v; want 101 with 5 headers and no Set-Cookie", resp.Status, resp.Header)
+	}
+	h.Set("Date", "Thu, 01 Jan 2026 00:00:00 GMT")
+	if got := string(appendSwitching(nil, h, now)); strings.Count(got, "Date: ") != 1 || !strings.Contains(got, "Date: Thu, 01 Jan 2026") {
+		t.Errorf("with a Date set, the response is %q; want that Date alone", got)
+	}
+}
+
+// TestSubprotocolFromConnect: the Sec-WebSocket-Protocol a $connect integration returns reaches
+// the client in the 101 response that the server writes itself.
+func TestSubprotocolFromConnect(t *testing.T) {
+	connect := &Route{Invoker: integration.Func(func(context.Context, *event.Request) (*event.Response, error) {
+		return &event.Response{StatusCode: 200, Headers: map[string]string{"Sec-WebSocket-Protocol": "chat.v2"}}, nil
+	})}
+	h := newHarness(t, map[string]*Route{"$connect": connect, "echo": echoRoute()}, config.Limits{})
+	c, resp, err := h.dial(&websocket.DialOptions{Subprotocols: []string{"chat.v1", "chat.v2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if c.Subprotocol() != "chat.v2" || resp.Header.Get("Date") == "" {
+		t.Errorf("subprotocol %q, Date %q; want chat.v2 and a Date", c.Subprotocol(), resp.Header.Get("Date"))
+	}
+	write(t, c, `{"action":"echo"}`)
+	if got := readText(t, c); got != `{"action":"echo"}` {
+		t.Errorf("echo = %q", got)
+	}
+}
