@@ -1,8 +1,10 @@
 package bench
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -62,16 +64,118 @@ func (d *dialer) cutAll() {
 
 // httpClient returns the client for websocket.Dial: one fresh TCP connection per handshake, no
 // proxy from the environment (it could send loopback traffic elsewhere), no redirects, HTTP/1.1.
-func (d *dialer) httpClient(insecure bool, timeout time.Duration) *http.Client {
+func (d *dialer) httpClient(insecure bool) *http.Client {
 	return &http.Client{
-		Transport: &http.Transport{
-			DialContext:           d.dialContext,
-			DisableKeepAlives:     true,
-			DisableCompression:    true,
-			TLSClientConfig:       &tls.Config{InsecureSkipVerify: insecure}, //nolint:gosec // only when asked for
-			TLSHandshakeTimeout:   timeout,
-			ResponseHeaderTimeout: timeout,
-		},
+		Transport:     &upgradeTransport{dialer: d, tls: &tls.Config{InsecureSkipVerify: insecure}}, //nolint:gosec // only when asked for
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// upgradeTransport is the http.RoundTripper under websocket.Dial. It writes the handshake request
+// on a fresh connection and reads the response itself: http.Transport would keep two goroutines
+// and two 4 KiB buffers per connection for as long as the WebSocket lives, and its per-request
+// machinery is a good part of the load generator's CPU time in a connect storm, time the server
+// under test would otherwise have on this shared machine.
+type upgradeTransport struct {
+	dialer *dialer
+	tls    *tls.Config // for wss://
+}
+
+// handshakeReadBuffer is the size of the buffer the response is read with; it stays with the
+// connection (bytes the server sent after its 101 may be in it), so it is small.
+const handshakeReadBuffer = 512
+
+// RoundTrip dials, sends req and reads the response head. The response's Body is the connection
+// itself for a 101, as websocket.Dial needs, and the response body (closing the connection) for
+// any other status. ctx's end aborts the exchange.
+func (t *upgradeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	conn, err := t.dialer.dialContext(ctx, "tcp", "")
+	if err != nil {
+		return nil, err
+	}
+	resp, err := t.exchange(ctx, conn, req)
+	if err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	return resp, nil
+}
+
+func (t *upgradeTransport) exchange(ctx context.Context, conn net.Conn, req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "https" || req.URL.Scheme == "wss" {
+		cfg := t.tls.Clone()
+		cfg.ServerName = req.URL.Hostname()
+		cfg.NextProtos = []string{"http/1.1"}
+		tc := tls.Client(conn, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil, err
+		}
+		conn = tc
+	}
+	// A deadline in the past unblocks the write or read when ctx ends.
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	if _, err := conn.Write(appendRequestHead(nil, req)); err != nil {
+		return nil, err
+	}
+	br := bufio.NewReaderSize(conn, handshakeReadBuffer)
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		return nil, err
+	}
+	if !stop() {
+		_ = resp.Body.Close()
+		return nil, context.Cause(ctx)
+	}
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		resp.Body = &upgradedConn{Reader: br, Conn: conn}
+	} else {
+		resp.Body = &closingBody{ReadCloser: resp.Body, conn: conn}
+	}
+	return resp, nil
+}
+
+// appendRequestHead appends req's request line and headers.
+func appendRequestHead(b []byte, req *http.Request) []byte {
+	host := req.Host
+	if host == "" {
+		host = req.URL.Host
+	}
+	b = append(b, req.Method...)
+	b = append(b, ' ')
+	b = append(b, req.URL.RequestURI()...)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, host...)
+	b = append(b, "\r\n"...)
+	for name, values := range req.Header {
+		for _, v := range values {
+			b = append(b, name...)
+			b = append(b, ": "...)
+			b = append(b, v...)
+			b = append(b, "\r\n"...)
+		}
+	}
+	return append(b, "\r\n"...)
+}
+
+// upgradedConn is a 101 response's Body: the connection, read through the buffer the response
+// was read with.
+type upgradedConn struct {
+	*bufio.Reader
+	net.Conn
+}
+
+func (c *upgradedConn) Read(p []byte) (int, error) { return c.Reader.Read(p) }
+
+// closingBody closes the connection with the body of a refused handshake.
+type closingBody struct {
+	io.ReadCloser
+	conn net.Conn
+}
+
+func (b *closingBody) Close() error {
+	_ = b.ReadCloser.Close()
+	return b.conn.Close()
 }

@@ -347,6 +347,40 @@ func TestDialRefusedCounted(t *testing.T) {
 	}
 }
 
+// TestUnansweredHandshakeTimesOut: a server that accepts the TCP connection but never answers
+// the handshake costs each dial --timeout, counted as dial_timeout, and the run still ends.
+func TestUnansweredHandshakeTimesOut(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c) // read nothing, answer nothing
+		}
+	}()
+	res := runMain(t, "--json", "-c", "3", "--count", "10", "--timeout", "300ms", "ws://"+ln.Addr().String()+"/")
+	ln.Close()
+	<-done
+	for _, c := range held {
+		c.Close()
+	}
+	if res.code != exitRunErrors {
+		t.Fatalf("exit %d, stderr: %s", res.code, res.stderr)
+	}
+	if got := res.report.Errors; got["dial_timeout"] != 3 || len(got) != 1 {
+		t.Errorf("errors = %v, want dial_timeout: 3", got)
+	}
+}
+
 func TestMismatchedRepliesTimeOut(t *testing.T) {
 	url := frameServer(t, func([]byte) []byte { return []byte(`{"hello":"world"}`) })
 	res := runMain(t, "--json", "-c", "1", "--count", "2", "--timeout", "150ms", url)

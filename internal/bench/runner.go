@@ -80,7 +80,7 @@ func newRunner(cfg *config, d *dialer) *runner {
 		msg:    newMessageBuilder(cfg.action, cfg.size),
 		dialer: d,
 		dialOpts: websocket.DialOptions{
-			HTTPClient:      d.httpClient(cfg.insecure, cfg.timeout),
+			HTTPClient:      d.httpClient(cfg.insecure),
 			HTTPHeader:      cfg.headers,
 			Subprotocols:    cfg.subprotocols,
 			CompressionMode: websocket.CompressionDisabled,
