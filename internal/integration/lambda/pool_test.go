@@ -222,3 +222,25 @@ func TestStartReportsAMissingHandler(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseStopsWorkersQuietly: Close stops warm workers, whose runtimes drop their pending
+// /next as they exit (this one hangs up before it exits, as Node.js's does); that is expected,
+// and is not logged as a runtime failure.
+func TestCloseStopsWorkersQuietly(t *testing.T) {
+	f := newTestFunction(t, goEcho, func(o *Options) {
+		o.Config.Environment = map[string]string{"ECHO_DROP_ON_SIGTERM": "1"}
+	})
+	invokeEcho(t, f.Function, map[string]any{"echo": "1"})
+	eventually(t, 30*time.Second, "the worker to wait for its next event", func() bool {
+		return len(f.log.find("END RequestId:")) == 1
+	})
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.workerCount(); n != 0 {
+		t.Fatalf("%d workers after Close", n)
+	}
+	if got := f.log.find("runtime dropped its request"); len(got) > 0 {
+		t.Errorf("Close logged %q %v", got[0].msg, got[0].attrs)
+	}
+}

@@ -63,6 +63,7 @@ type worker struct {
 	mu           sync.Mutex
 	proc         *os.Process // nil until the process has started
 	killPending  bool        // kill was asked for before proc was known
+	stopping     bool        // stop has been called: the runtime dropping its /next is expected
 	requestID    string      // the latest invocation, for attributing output lines
 	initDuration time.Duration
 	initReported bool
@@ -311,10 +312,15 @@ func (w *worker) checkInit() {
 
 // hangup handles a runtime that dropped its /next: it is exiting or broken, so it goes.
 func (w *worker) hangup() {
+	w.mu.Lock()
+	stopping := w.stopping
+	w.mu.Unlock()
 	select {
 	case <-w.exited:
 	default:
-		w.fn.log.Warn("runtime dropped its request for the next event; stopping the worker", "function", w.fn.name, "worker", w.num)
+		if !stopping {
+			w.fn.log.Warn("runtime dropped its request for the next event; stopping the worker", "function", w.fn.name, "worker", w.num)
+		}
 		w.kill()
 	}
 }
@@ -349,6 +355,9 @@ func (w *worker) kill() {
 
 // stop ends the worker: SIGTERM, then SIGKILL after stopGrace.
 func (w *worker) stop() {
+	w.mu.Lock()
+	w.stopping = true
+	w.mu.Unlock()
 	p := w.process()
 	if p == nil {
 		w.kill()

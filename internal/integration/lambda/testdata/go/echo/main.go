@@ -9,6 +9,8 @@
 //	{"exit": 3}                 exit the process mid-invocation
 //	{"print": "line"}           write the line to stdout and stderr
 //	{"env": ["AWS_REGION"]}     report those environment variables
+//
+// With ECHO_DROP_ON_SIGTERM set, SIGTERM makes it hang up its sockets and exit 300 ms later.
 package main
 
 import (
@@ -18,6 +20,10 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -117,5 +123,27 @@ func handler(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (e
 }
 
 func main() {
+	if os.Getenv("ECHO_DROP_ON_SIGTERM") != "" {
+		go dropOnSIGTERM()
+	}
 	lambda.Start(handler)
+}
+
+// dropOnSIGTERM makes the process, once sent SIGTERM, hang up its sockets (the Runtime API
+// connection with its pending request for the next event among them) and exit a little later,
+// as a runtime that shuts down in steps does.
+func dropOnSIGTERM() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	<-sig
+	entries, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range entries {
+		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && strings.HasPrefix(target, "socket:") {
+			if fd, err := strconv.Atoi(e.Name()); err == nil {
+				_ = syscall.Shutdown(fd, syscall.SHUT_RDWR)
+			}
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
+	os.Exit(0)
 }
