@@ -55,3 +55,23 @@ func TestLogsLikeCloudWatch(t *testing.T) {
 		})
 	}
 }
+
+// TestOutputStaysWithItsInvocation: every line a handler prints before it returns is logged under
+// its own request id, even when there is so much that the pipes still hold some when the result
+// arrives and the next invocation follows at once.
+func TestOutputStaysWithItsInvocation(t *testing.T) {
+	f := newTestFunction(t, goEcho, nil)
+	const lines = 3000
+	first := invokeEcho(t, f.Function, map[string]any{"print": strings.Repeat("o", 100), "repeat": lines})
+	second := invokeEcho(t, f.Function, map[string]any{"echo": "next"})
+	count := map[string]int{}
+	for _, r := range f.log.find("") {
+		if strings.Contains(r.msg, strings.Repeat("o", 100)) {
+			count[r.attrs["requestId"]]++
+		}
+	}
+	if count[first.RequestID] != 2*lines || len(count) != 1 {
+		t.Errorf("printed lines by request id: %v; want all %d under the first invocation %s (the second is %s)",
+			count, 2*lines, first.RequestID, second.RequestID)
+	}
+}

@@ -48,6 +48,8 @@ type worker struct {
 	cmd     *exec.Cmd
 	stdout  *lineWriter
 	stderr  *lineWriter
+	pipes   []*outputPipe // stdout's and stderr's read ends, from spawn on
+	copiers sync.WaitGroup
 	errTail tail
 	started time.Time
 	exited  chan struct{} // closed once the process has exited and its output is drained
@@ -89,9 +91,17 @@ func (f *Function) spawn(g *generation, reserved bool) (*worker, error) {
 	w.cmd = exec.Command(launch.Path, launch.Args...)
 	w.cmd.Dir = launch.Dir
 	w.cmd.Env = f.workerEnv(g, ln.Addr().String(), newLogStreamName(time.Now()))
-	w.cmd.Stdout = w.stdout
-	w.cmd.Stderr = w.stderr
-	w.cmd.WaitDelay = exitOutputDelay
+	// The output pipes are the worker's own rather than exec's, so that the result path can see
+	// whether they still hold output (drainOutput).
+	outW, errW, err := w.outputPipes()
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("create output pipes: %w", err)
+	}
+	defer outW.Close() // the child holds its own copies from Start on
+	defer errW.Close()
+	w.cmd.Stdout = outW
+	w.cmd.Stderr = errW
 	isolate(w.cmd)
 
 	// Start the process and register the worker in one step, so that Close either sees it or
@@ -100,6 +110,7 @@ func (f *Function) spawn(g *generation, reserved bool) (*worker, error) {
 	defer f.mu.Unlock()
 	if f.closed {
 		ln.Close()
+		w.closeOutput()
 		return nil, errClosed
 	}
 	f.seq++
@@ -109,6 +120,10 @@ func (f *Function) spawn(g *generation, reserved bool) (*worker, error) {
 		next:      func(first bool) { f.ready(w, first) },
 		initError: w.initFailed,
 		result: func(inv *invocation, r result) {
+			// The runtime wrote the invocation's output before posting its result, and asks for
+			// the next event only once this returns: draining first keeps each line with its
+			// invocation.
+			w.drainOutput()
 			f.answered(w) // first, so that the caller's next invocation waits for this worker
 			w.complete(inv, r)
 		},
@@ -123,8 +138,10 @@ func (f *Function) spawn(g *generation, reserved bool) (*worker, error) {
 	go func() { _ = w.srv.Serve(ln) }()
 	if err := w.cmd.Start(); err != nil {
 		_ = w.srv.Close()
+		w.closeOutput()
 		return nil, &HandlerError{Type: "Runtime.InvalidEntrypoint", Message: err.Error(), Init: true}
 	}
+	w.copyOutput()
 	w.mu.Lock()
 	w.proc = w.cmd.Process
 	pending := w.killPending
@@ -157,6 +174,7 @@ func (w *worker) output(stream, line string) {
 func (w *worker) wait() {
 	defer w.fn.bg.Done()
 	err := w.cmd.Wait()
+	w.awaitOutput()
 	w.stdout.flush()
 	w.stderr.flush()
 	close(w.exited)

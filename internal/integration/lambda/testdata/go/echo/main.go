@@ -8,6 +8,7 @@
 //	{"panic": "boom"}           panic
 //	{"exit": 3}                 exit the process mid-invocation
 //	{"print": "line"}           write the line to stdout and stderr
+//	{"print": "l", "repeat": 9}  … that many times
 //	{"env": ["AWS_REGION"]}     report those environment variables
 //
 // With ECHO_DROP_ON_SIGTERM set, SIGTERM makes it hang up its sockets and exit 300 ms later.
@@ -42,6 +43,7 @@ type command struct {
 	Panic   string   `json:"panic"`
 	Exit    int      `json:"exit"`
 	Print   string   `json:"print"`
+	Repeat  int      `json:"repeat"`
 	Env     []string `json:"env"`
 }
 
@@ -68,7 +70,7 @@ func handler(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (e
 			return events.APIGatewayProxyResponse{StatusCode: 400, Body: "bad command: " + err.Error()}, nil
 		}
 	}
-	if cmd.Print != "" {
+	for i := 0; cmd.Print != "" && i < max(cmd.Repeat, 1); i++ {
 		fmt.Println(cmd.Print)
 		log.Print(cmd.Print)
 	}
