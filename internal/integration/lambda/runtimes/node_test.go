@@ -195,10 +195,12 @@ func TestNodeHandlerErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		handler, errorType, message, traceStart string
+		headerType                              string // the error type header, when it differs from errorType
 	}{
-		{"errors/handler.throws", "ValidationError", "bad input", "ValidationError: bad input"},
-		{"errors/handler.throwsString", "string", "plain string", ""},
-		{"callback/handler.fails", "TypeError", "callback failure", "TypeError: callback failure"},
+		{"errors/handler.throws", "ValidationError", "bad input", "ValidationError: bad input", ""},
+		{"errors/handler.throwsString", "string", "plain string", "", ""},
+		{"callback/handler.fails", "TypeError", "callback failure", "TypeError: callback failure", ""},
+		{"errors/handler.throwsOddName", "Odd\r\nX-Injected: yes é", "odd name", "", "Odd??X-Injected: yes ?"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.handler, func(t *testing.T) {
@@ -209,8 +211,12 @@ func TestNodeHandlerErrors(t *testing.T) {
 				t.Fatalf("got %s %s, want error", res.Kind, res.Body)
 			}
 			typ, msg, trace := res.errorBody(t)
-			if typ != tt.errorType || msg != tt.message || res.ErrorType != tt.errorType {
-				t.Errorf("got errorType %q (header %q) message %q, want %q, %q", typ, res.ErrorType, msg, tt.errorType, tt.message)
+			header := tt.headerType
+			if header == "" {
+				header = tt.errorType
+			}
+			if typ != tt.errorType || msg != tt.message || res.ErrorType != header {
+				t.Errorf("got errorType %q (header %q) message %q, want %q (header %q), %q", typ, res.ErrorType, msg, tt.errorType, header, tt.message)
 			}
 			if tt.traceStart != "" && (len(trace) < 2 || trace[0] != tt.traceStart) {
 				t.Errorf("trace = %q, want it to start with %q and show frames", trace, tt.traceStart)

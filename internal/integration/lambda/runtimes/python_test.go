@@ -75,9 +75,11 @@ func TestPythonHandlerErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		handler, errorType, message string
+		headerType                  string // the error type header, when it differs from errorType
 	}{
-		{"app/handlers/ws.fails", "ValidationError", "bad input"},
-		{"app/handlers/ws.unserializable", "Runtime.MarshalError", "Unable to marshal response: Object of type object is not JSON serializable"},
+		{"app/handlers/ws.fails", "ValidationError", "bad input", ""},
+		{"app/handlers/ws.unserializable", "Runtime.MarshalError", "Unable to marshal response: Object of type object is not JSON serializable", ""},
+		{"app/handlers/ws.fails_odd_name", "Odd\r\nX-Injected: yes é", "odd name", "Odd??X-Injected: yes ?"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.handler, func(t *testing.T) {
@@ -88,8 +90,16 @@ func TestPythonHandlerErrors(t *testing.T) {
 				t.Fatalf("got %s %s, want error", res.Kind, res.Body)
 			}
 			typ, msg, trace := res.errorBody(t)
-			if typ != tt.errorType || res.ErrorType != tt.errorType || msg != tt.message {
-				t.Errorf("got errorType %q (header %q) message %q, want %q, %q", typ, res.ErrorType, msg, tt.errorType, tt.message)
+			header := tt.headerType
+			if header == "" {
+				header = tt.errorType
+			}
+			if typ != tt.errorType || res.ErrorType != header || msg != tt.message {
+				t.Errorf("got errorType %q (header %q) message %q, want %q (header %q), %q", typ, res.ErrorType, msg, tt.errorType, header, tt.message)
+			}
+			// The worker survives a failed invocation.
+			if res := w.invoke(t, map[string]any{}); res.Kind != "error" {
+				t.Errorf("second invocation: got %s, want error again", res.Kind)
 			}
 			if tt.errorType == "ValidationError" && (len(trace) == 0 || !strings.Contains(trace[len(trace)-1], "ws.py")) {
 				t.Errorf("stackTrace %q does not end in the handler's file", trace)

@@ -104,7 +104,9 @@ class HTTPConnection {
       this.pending = { resolve, reject, socket };
       let head = `${method} ${path} HTTP/1.1\r\nHost: ${this.hostHeader}\r\n`;
       for (const name of Object.keys(headers)) {
-        head += `${name}: ${headers[name]}\r\n`;
+        // A value comes from user code at times (an error's name): anything but printable ASCII
+        // would break the request, a line break would even add a header.
+        head += `${name}: ${String(headers[name]).replace(/[^\t\x20-\x7e]/g, '?')}\r\n`;
       }
       if (body === undefined) {
         socket.write(head + '\r\n', 'latin1');

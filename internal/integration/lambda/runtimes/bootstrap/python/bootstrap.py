@@ -128,14 +128,18 @@ class RuntimeAPI:
         self._post("/invocation/%s/response" % request_id, body)
 
     def fail(self, request_id, payload):
-        self._post(
-            "/invocation/%s/error" % request_id,
-            json.dumps(payload),
-            {"Lambda-Runtime-Function-Error-Type": payload["errorType"]},
-        )
+        self._post("/invocation/%s/error" % request_id, json.dumps(payload), _error_type_header(payload))
 
     def fail_init(self, payload):
-        self._post("/init/error", json.dumps(payload), {"Lambda-Runtime-Function-Error-Type": payload["errorType"]})
+        self._post("/init/error", json.dumps(payload), _error_type_header(payload))
+
+
+def _error_type_header(payload):
+    """The Lambda-Runtime-Function-Error-Type header for payload. The type can come from user
+    code (an exception class's name); anything but printable ASCII would make http.client refuse
+    the request, so it becomes "?" here (the body keeps the name as it is)."""
+    value = "".join(c if c == "\t" or " " <= c <= "~" else "?" for c in str(payload["errorType"]))
+    return {"Lambda-Runtime-Function-Error-Type": value}
 
 
 def error_payload(exc, request_id=None):

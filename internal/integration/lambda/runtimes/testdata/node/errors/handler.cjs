@@ -28,3 +28,11 @@ exports.unhandledRejection = async () => {
   await new Promise((resolve) => setTimeout(resolve, 50));
   return 'unreachable';
 };
+
+// A handler whose error name is not a valid header value: it has a line break and a non-ASCII
+// letter. The body keeps the name; the Lambda-Runtime-Function-Error-Type header cannot.
+exports.throwsOddName = async () => {
+  const err = new Error('odd name');
+  err.name = 'Odd\r\nX-Injected: yes é';
+  throw err;
+};

@@ -34,6 +34,12 @@ def fails(event, context):
     raise ValidationError("bad input")
 
 
+def fails_odd_name(event, context):
+    """Raises an exception whose class name is not a valid header value."""
+    odd = type("Odd\r\nX-Injected: yes \u00e9", (Exception,), {})
+    raise odd("odd name")
+
+
 def unserializable(event, context):
     return {"value": object()}
 
