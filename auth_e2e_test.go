@@ -254,8 +254,10 @@ func TestIAMConnectAndManagementLockDown(t *testing.T) {
 		if err != nil || !strings.HasPrefix(string(out), "aws-cli/2") {
 			t.Skipf("AWS CLI v2 not installed at %s (scripts/test.sh installs it): %v %s", awsCLI, err, out)
 		}
+		// --connection-id=ID, not --connection-id ID: an id may start with "-" (the URL-safe
+		// base64 alphabet, as AWS's), which the CLI would take for an option (exit 252).
 		cmd := exec.Command(awsCLI, "apigatewaymanagementapi", "post-to-connection",
-			"--endpoint-url", api.ManagementEndpoint(), "--connection-id", id, "--data", "from the cli",
+			"--endpoint-url", api.ManagementEndpoint(), "--connection-id="+id, "--data", "from the cli",
 			"--cli-binary-format", "raw-in-base64-out", "--region", region)
 		cmd.Env = []string{"AWS_ACCESS_KEY_ID=AKIABACKEND000000001", "AWS_SECRET_ACCESS_KEY=backend-secret",
 			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_MAX_ATTEMPTS=1"}

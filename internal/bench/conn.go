@@ -74,12 +74,36 @@ func (r *runner) send(c *conn, now time.Time, measured bool) bool {
 	c.lastSeq.Store(seq)
 	// Background context: a cancellable one would cost a timer per write, and the end of the run
 	// unblocks writes by closing the connection instead.
-	if err := c.ws.Write(context.Background(), websocket.MessageText, c.out); err != nil {
+	if err := writeMessage(c.ws, c.out); err != nil {
 		// The read loop sees the same failure and records the kind; here the message is lost.
 		r.settle(c, seq, time.Now(), lost)
 		return false
 	}
 	return true
+}
+
+// maxFrame is the largest frame the load generator sends: API Gateway's frame quota (32 KB),
+// which Switchboard enforces too. Larger messages go in several frames, as AWS's clients must
+// send them.
+const maxFrame = 32 << 10
+
+// writeMessage sends msg as one text message, in frames of at most maxFrame bytes.
+func writeMessage(ws *websocket.Conn, msg []byte) error {
+	if len(msg) <= maxFrame {
+		return ws.Write(context.Background(), websocket.MessageText, msg)
+	}
+	w, err := ws.Writer(context.Background(), websocket.MessageText)
+	if err != nil {
+		return err
+	}
+	for len(msg) > 0 {
+		n := min(len(msg), maxFrame)
+		if _, err := w.Write(msg[:n]); err != nil { // a frame per Write
+			return err
+		}
+		msg = msg[n:]
+	}
+	return w.Close()
 }
 
 // settle removes seq from c's pending messages and accounts for how it ended. It reports false

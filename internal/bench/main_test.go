@@ -3,6 +3,9 @@ package bench
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -515,5 +518,79 @@ func TestHelpAndBadArguments(t *testing.T) {
 	res = runMain(t, "--no-such-flag", "ws://127.0.0.1:1/")
 	if res.code != exitUsage || !strings.Contains(res.stderr, "no-such-flag") {
 		t.Errorf("unknown flag: exit %d, stderr %q", res.code, res.stderr)
+	}
+}
+
+// TestLargeMessagesGoInFrames: a message larger than API Gateway's 32 KB frame quota is sent in
+// frames of at most 32 KiB (a server that reads the raw frames checks), and still counts as one.
+func TestLargeMessagesGoInFrames(t *testing.T) {
+	var mu sync.Mutex
+	var largest, messages int
+	url := wsURL(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sum := sha1.Sum([]byte(r.Header.Get("Sec-WebSocket-Key") + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+		w.Header().Set("Upgrade", "websocket")
+		w.Header().Set("Connection", "Upgrade")
+		w.Header().Set("Sec-WebSocket-Accept", base64.StdEncoding.EncodeToString(sum[:]))
+		w.WriteHeader(http.StatusSwitchingProtocols)
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		var msg []byte
+		for {
+			var h [2]byte
+			if _, err := io.ReadFull(brw, h[:]); err != nil {
+				return
+			}
+			n := uint64(h[1] & 0x7f)
+			switch n {
+			case 126:
+				var ext [2]byte
+				io.ReadFull(brw, ext[:])
+				n = uint64(binary.BigEndian.Uint16(ext[:]))
+			case 127:
+				var ext [8]byte
+				io.ReadFull(brw, ext[:])
+				n = binary.BigEndian.Uint64(ext[:])
+			}
+			var mask [4]byte
+			io.ReadFull(brw, mask[:])
+			payload := make([]byte, n)
+			if _, err := io.ReadFull(brw, payload); err != nil {
+				return
+			}
+			if h[0]&0x0f == 0x8 { // close
+				return
+			}
+			for i := range payload {
+				payload[i] ^= mask[i%4]
+			}
+			mu.Lock()
+			largest = max(largest, int(n))
+			mu.Unlock()
+			msg = append(msg, payload...)
+			if h[0]&0x80 == 0 {
+				continue // more frames of this message
+			}
+			mu.Lock()
+			messages++
+			mu.Unlock()
+			out := []byte{0x81, 127, 0, 0, 0, 0, 0, 0, 0, 0}
+			binary.BigEndian.PutUint64(out[2:], uint64(len(msg)))
+			brw.Write(append(out, msg...))
+			brw.Flush()
+			msg = msg[:0]
+		}
+	}))
+	res := runMain(t, "--json", "-c", "1", "--count", "3", "--size", "100000", url)
+	if res.code != exitOK {
+		t.Fatalf("exit %d, stderr: %s, report %+v", res.code, res.stderr, res.report)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if messages != 3 || largest != 32<<10 || res.report.Messages.Received != 3 {
+		t.Errorf("server saw %d messages, largest frame %d bytes, client received %d; want 3, 32768, 3",
+			messages, largest, res.report.Messages.Received)
 	}
 }

@@ -184,6 +184,9 @@ func (c *Conn) readLoop() {
 		var buf *bytes.Buffer
 		typ, buf, err = c.readMessage(ctx)
 		if err != nil {
+			if errors.Is(err, errFrameTooBig) {
+				c.closeWith(websocket.StatusMessageTooBig, "Frame too big")
+			}
 			break
 		}
 		if !c.accept(typ, buf.Bytes()) {

@@ -180,7 +180,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// once the handshake completes (AWS answers 410 only while $connect runs).
 	s.live.Add(1)
 	s.conns.Add(c.id, c)
-	hw := &hijackSmall{ResponseWriter: w}
+	hw := &hijackSmall{ResponseWriter: w, maxFrame: int64(s.limits.MaxFrameBytes)}
 	ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
 		// API Gateway does not check Origin; authorization is the authorizer's job.
 		InsecureSkipVerify: true,

@@ -37,6 +37,9 @@ type hijackSmall struct {
 	quiet syscall.RawConn
 	// switching is set once WriteHeader(101) was held back for Hijack to write.
 	switching bool
+	// maxFrame, when positive, is the largest frame payload the client may send: Hijack wraps
+	// the connection's reads in a frameGuard.
+	maxFrame int64
 }
 
 // WriteHeader holds back 101 Switching Protocols for Hijack and passes any other status on.
@@ -64,6 +67,19 @@ func (h *hijackSmall) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		}
 	}
 	r := brw.Reader
+	if h.maxFrame > 0 {
+		// The guard must see the stream from its first byte: what net/http's reader already
+		// holds goes through it first.
+		var pre []byte
+		if n := r.Buffered(); n > 0 {
+			b, _ := r.Peek(n)
+			pre = append([]byte(nil), b...)
+		} else {
+			h.quiet = rawConn(conn)
+		}
+		guarded := &guardedConn{Conn: conn, guard: &frameGuard{r: conn, max: h.maxFrame, pre: pre}}
+		return guarded, bufio.NewReadWriter(bufio.NewReaderSize(guarded, readBufferSize), bw), nil
+	}
 	if r.Buffered() == 0 {
 		r = bufio.NewReaderSize(conn, readBufferSize)
 		h.quiet = rawConn(conn)

@@ -36,7 +36,7 @@ func TestMessagesLargerThanTheBuffers(t *testing.T) {
 	c := h.mustDial()
 	for _, n := range []int{readBufferSize - 20, readBufferSize + 1, 5000, 100 << 10} {
 		msg := `{"action":"echo","pad":"` + strings.Repeat("x", n) + `"}`
-		write(t, c, msg)
+		writeFramed(t, c, msg, 32<<10) // frames of at most 32 KiB, API Gateway's frame limit
 		if got := readText(t, c); got != msg {
 			t.Fatalf("%d-byte message came back as %d bytes", len(msg), len(got))
 		}
@@ -262,5 +262,138 @@ func TestSubprotocolFromConnect(t *testing.T) {
 	write(t, c, `{"action":"echo"}`)
 	if got := readText(t, c); got != `{"action":"echo"}` {
 		t.Errorf("echo = %q", got)
+	}
+}
+
+// writeFramed sends s as one text message in frames of at most frame bytes.
+func writeFramed(t *testing.T, c *websocket.Conn, s string, frame int) {
+	t.Helper()
+	w, err := c.Writer(context.Background(), websocket.MessageText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b := []byte(s); len(b) > 0; {
+		n := min(frame, len(b))
+		if _, err := w.Write(b[:n]); err != nil { // each Write is one frame
+			t.Fatalf("write: %v", err)
+		}
+		b = b[n:]
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("write: %v", err)
+	}
+}
+
+// TestFrameLimit: a frame may carry up to MaxFrameBytes (32 KiB by default) and a message may be
+// larger in several frames; a larger frame closes the connection with 1009, whose $disconnect
+// says so, as API Gateway does.
+func TestFrameLimit(t *testing.T) {
+	rec := newRecorder()
+	routes := func() map[string]*Route {
+		return map[string]*Route{"echo": echoRoute(), "$disconnect": {Invoker: rec.handler(ok200, nil)}}
+	}
+	h := newHarness(t, routes(), config.Limits{})
+	c := h.mustDial()
+	pad := func(total int) string {
+		return `{"action":"echo","pad":"` + strings.Repeat("x", total-len(`{"action":"echo","pad":""}`)) + `"}`
+	}
+	for _, m := range []struct {
+		size, frame int
+	}{{32 << 10, 32 << 10}, {100 << 10, 32 << 10}, {100 << 10, 1000}} {
+		msg := pad(m.size)
+		writeFramed(t, c, msg, m.frame)
+		if got := readText(t, c); got != msg {
+			t.Fatalf("%d bytes in frames of %d came back as %d bytes", m.size, m.frame, len(got))
+		}
+	}
+	// The server may close before the client has written the whole frame: the write's error
+	// does not matter.
+	_ = c.Write(context.Background(), websocket.MessageText, []byte(pad(32<<10+1)))
+	if code := closeStatus(t, c); code != websocket.StatusMessageTooBig {
+		t.Fatalf("close %v after a frame of 32 KiB + 1, want 1009", code)
+	}
+	if d := rec.next(t); d.RequestContext.DisconnectStatusCode != 1009 {
+		t.Errorf("disconnect code %d, want 1009", d.RequestContext.DisconnectStatusCode)
+	}
+
+	// A lower limit applies too, and frames sent with the handshake request are checked as well.
+	h = newHarness(t, routes(), config.Limits{MaxFrameBytes: 1000})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(h.hs.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	var req bytes.Buffer
+	req.WriteString("GET /test HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	req.Write([]byte{0x81, 0x80 | 126, 0x03, 0xe9, 0, 0, 0, 0}) // a 1001-byte text frame, zero mask
+	req.WriteString(strings.Repeat("x", 1001))
+	if _, err := conn.Write(req.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %v %v", resp, err)
+	}
+	var head [4]byte
+	if _, err := io.ReadFull(br, head[:]); err != nil {
+		t.Fatalf("no close frame: %v", err)
+	}
+	if head[0] != 0x88 || int(head[2])<<8|int(head[3]) != 1009 {
+		t.Errorf("server sent frame %x, want a close frame with 1009", head)
+	}
+}
+
+// TestFrameGuardScan feeds the guard streams of frames cut at every byte: frames at the limit
+// pass (7-bit, 16-bit and 64-bit lengths, masked or not), one byte more fails.
+func TestFrameGuardScan(t *testing.T) {
+	frame := func(n int, masked bool) []byte {
+		var b []byte
+		mask := byte(0)
+		if masked {
+			mask = 0x80
+		}
+		switch {
+		case n < 126:
+			b = []byte{0x82, mask | byte(n)}
+		case n < 1<<16:
+			b = []byte{0x82, mask | 126, byte(n >> 8), byte(n)}
+		default:
+			b = []byte{0x82, mask | 127, 0, 0, 0, 0, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+		}
+		if masked {
+			b = append(b, 1, 2, 3, 4)
+		}
+		return append(b, bytes.Repeat([]byte{'x'}, n)...)
+	}
+	const max = 300
+	var ok []byte
+	for _, n := range []int{0, 125, 126, 300} {
+		ok = append(ok, frame(n, true)...)
+		ok = append(ok, frame(n, false)...)
+	}
+	for cut := 1; cut < len(ok); cut += 7 {
+		g := &frameGuard{max: max}
+		if err := g.scan(ok[:cut]); err != nil {
+			t.Fatalf("cut at %d: %v", cut, err)
+		}
+		if err := g.scan(ok[cut:]); err != nil {
+			t.Fatalf("cut at %d, second part: %v", cut, err)
+		}
+		if g.got != 0 || g.skip != 0 {
+			t.Fatalf("cut at %d: guard mid-frame at the end (got %d, skip %d)", cut, g.got, g.skip)
+		}
+	}
+	for _, n := range []int{max + 1, 1 << 16, 1 << 20} {
+		g := &frameGuard{max: max}
+		if err := g.scan(append(append([]byte(nil), ok...), frame(n, true)...)); !errors.Is(err, errFrameTooBig) {
+			t.Errorf("a %d-byte frame after good ones: %v, want errFrameTooBig", n, err)
+		}
+	}
+	huge := []byte{0x81, 0xff, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4} // a 64-bit length with the top bit set, masked
+	if err := (&frameGuard{max: max}).scan(huge); !errors.Is(err, errFrameTooBig) {
+		t.Errorf("a 2^63-byte frame header: %v, want errFrameTooBig", err)
 	}
 }
