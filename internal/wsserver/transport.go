@@ -20,9 +20,10 @@ const (
 )
 
 // hijackSmall is the ResponseWriter websocket.Accept gets: its Hijack returns the connection with
-// bufio buffers of readBufferSize and writeBufferSize instead of net/http's. net/http's reader is
-// kept when it already holds bytes the client sent after its handshake request (a client may not
-// send before the 101, but one that does must not lose them).
+// bufio buffers of readBufferSize and writeBufferSize instead of net/http's. Bytes the client sent
+// after its handshake request, which net/http's reader may already hold (a client may not send
+// before the 101, but one that does must not lose them), are read first: through the frame guard
+// when there is one, else by keeping net/http's reader.
 //
 // It also writes the 101 Switching Protocols response itself: WriteHeader(101) is held back and
 // Hijack writes the status line and headers straight to the connection. net/http would write
