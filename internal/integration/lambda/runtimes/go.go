@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // goBuildTags are the tags every Go handler is built with: lambda.norpc leaves out aws-lambda-go's
@@ -59,15 +60,19 @@ func prepareGo(ctx context.Context, spec Spec) (*Prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("Go handler %q: hash sources: %w", spec.Handler, err)
 	}
-	out := filepath.Join(spec.CacheDir, "go", key, "bootstrap")
+	builds := filepath.Join(spec.CacheDir, "go")
+	out := filepath.Join(builds, key, "bootstrap")
 	if _, err := os.Stat(out); err == nil {
 		log.Debug("reusing Go build", "handler", spec.Handler, "binary", out)
+		now := time.Now()
+		_ = os.Chtimes(filepath.Dir(out), now, now) // its last use, for pruneGoBuilds
 	} else {
 		log.Info("building Go handler", "handler", spec.Handler, "dir", dir)
 		if err := goBuild(ctx, dir, out); err != nil {
 			return nil, fmt.Errorf("Go handler %q: %w", spec.Handler, err)
 		}
 	}
+	pruneGoBuilds(builds, key, dir, time.Now(), log)
 	return &Prepared{
 		Runtime: string(Go),
 		Launch:  Launch{Path: out, Dir: spec.Root},
@@ -262,10 +267,73 @@ func goBuild(ctx context.Context, dir, out string) error {
 	if output, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build in %s: %w\n%s", dir, err, strings.TrimSpace(string(output)))
 	}
+	// The package directory, for pruneGoBuilds; written first, so a build is never without it.
+	if err := os.WriteFile(filepath.Join(filepath.Dir(out), goBuildPackageFile), []byte(dir), 0o644); err != nil {
+		return fmt.Errorf("record build source: %w", err)
+	}
 	if err := os.Rename(tmpName, out); err != nil {
 		return fmt.Errorf("install build output: %w", err)
 	}
 	return nil
+}
+
+// How long Go builds are kept in the cache (CacheDir/go/<key>/). A build's directory's
+// modification time is its last use: its build, or a Prepare that reused it.
+const (
+	// goBuildSupersededAfter: a build of the same package as a newer one (the sources changed,
+	// during live reload say) is removed once unused this long. Until then an undo still finds
+	// it, and a second Switchboard running the older sources can still start workers from it.
+	goBuildSupersededAfter = time.Hour
+	// goBuildUnusedAfter: any build is removed once unused this long.
+	goBuildUnusedAfter = 30 * 24 * time.Hour
+	// goBuildPackageFile names the file in a build's directory that holds the package directory
+	// it was built from.
+	goBuildPackageFile = "package"
+)
+
+// pruneGoBuilds removes builds in builds (CacheDir/go) that are not current (the build named key,
+// of the package in dir) and either were made from the same package and have not been used for
+// goBuildSupersededAfter, or have not been used for goBuildUnusedAfter. Without pruning, every
+// edit of a handler during live reload would leave a binary behind for good. Errors are logged.
+func pruneGoBuilds(builds, key, dir string, now time.Time, log *slog.Logger) {
+	entries, err := os.ReadDir(builds)
+	if err != nil {
+		log.Debug("cannot list Go builds to prune", "dir", builds, "err", err)
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() || e.Name() == key || !isBuildKey(e.Name()) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		unused := now.Sub(info.ModTime())
+		path := filepath.Join(builds, e.Name())
+		src, _ := os.ReadFile(filepath.Join(path, goBuildPackageFile))
+		if unused < goBuildUnusedAfter && (string(src) != dir || unused < goBuildSupersededAfter) {
+			continue
+		}
+		if err := os.RemoveAll(path); err != nil {
+			log.Warn("cannot remove an old Go build", "dir", path, "err", err)
+			continue
+		}
+		log.Debug("removed an old Go build", "dir", path, "package", string(src), "unused", unused.Round(time.Second))
+	}
+}
+
+// isBuildKey reports whether name looks like a build key (hash): 32 lowercase hex digits.
+func isBuildKey(name string) bool {
+	if len(name) != 32 {
+		return false
+	}
+	for _, c := range name {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // goCommandEnv is the developer's environment with cgo off, so the binary is static like the ones

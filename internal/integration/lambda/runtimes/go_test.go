@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // writeModule writes a Go module of its own (no dependencies) with the given files.
@@ -105,5 +106,70 @@ func TestGoPrepareErrors(t *testing.T) {
 	}
 	if _, err := Prepare(context.Background(), Spec{Root: root, Handler: "fine", Runtime: "go"}); err == nil {
 		t.Error("Prepare without a cache directory succeeded")
+	}
+}
+
+// TestOldGoBuildsArePruned: a build superseded by a newer one of the same package stays for an
+// hour after its last use and then goes; a build of another package stays until unused for 30
+// days; reusing a build counts as a use.
+func TestOldGoBuildsArePruned(t *testing.T) {
+	root := writeModule(t, map[string]string{
+		"src/connect/main.go": "package main\n\nfunc main() { println(1) }\n",
+	})
+	cache := t.TempDir()
+	first := prepareGoHandler(t, root, "src/connect", cache)
+	firstDir := filepath.Dir(first.Launch.Path)
+	if err := os.WriteFile(filepath.Join(root, "src/connect/main.go"), []byte("package main\n\nfunc main() { println(2) }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := prepareGoHandler(t, root, "src/connect", cache)
+	secondDir := filepath.Dir(second.Launch.Path)
+	if secondDir == firstDir {
+		t.Fatal("changed sources reused the old build")
+	}
+	if _, err := os.Stat(first.Launch.Path); err != nil {
+		t.Fatalf("the superseded build went at once: %v", err)
+	}
+
+	// Builds of other packages: one unused for 2 hours, one for 31 days.
+	other := func(key string, unused time.Duration) string {
+		d := filepath.Join(cache, "go", key)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, goBuildPackageFile), []byte("/elsewhere/handler"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		setUnused(t, d, unused)
+		return d
+	}
+	recent := other("0123456789abcdef0123456789abcdef", 2*time.Hour)
+	stale := other("fedcba9876543210fedcba9876543210", 31*24*time.Hour)
+	setUnused(t, firstDir, 2*time.Hour)
+	setUnused(t, secondDir, 2*time.Hour) // reusing it below must count as a use
+
+	if p := prepareGoHandler(t, root, "src/connect", cache); p.Launch.Path != second.Launch.Path {
+		t.Fatalf("reuse built %s, want %s", p.Launch.Path, second.Launch.Path)
+	}
+	for _, c := range []struct {
+		dir  string
+		kept bool
+	}{{firstDir, false}, {secondDir, true}, {recent, true}, {stale, false}} {
+		_, err := os.Stat(c.dir)
+		if kept := err == nil; kept != c.kept {
+			t.Errorf("%s kept = %v, want %v", c.dir, kept, c.kept)
+		}
+	}
+	if info, err := os.Stat(secondDir); err == nil && time.Since(info.ModTime()) > time.Minute {
+		t.Errorf("the reused build's last use is %v ago, want now", time.Since(info.ModTime()))
+	}
+}
+
+// setUnused dates a build directory's last use unused ago.
+func setUnused(t *testing.T, dir string, unused time.Duration) {
+	t.Helper()
+	at := time.Now().Add(-unused)
+	if err := os.Chtimes(dir, at, at); err != nil {
+		t.Fatal(err)
 	}
 }
