@@ -457,3 +457,32 @@ func TestGetFunctionAndPermissions(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestStageThrottle: a stage throttle (CDK's WebSocketStage throttle, SST's stage settings) runs:
+// handshakes past the $connect bucket get 429, as on AWS.
+func TestStageThrottle(t *testing.T) {
+	api := startAPI(t, switchboard.Props{
+		Name:  "throttled",
+		Stage: switchboard.Stage{Name: "dev", RateLimit: 0.001, BurstLimit: 1},
+		Routes: map[string]switchboard.Route{
+			"$default": {ReturnResponse: true, Handler: func(_ context.Context, r events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+				return events.APIGatewayProxyResponse{StatusCode: 200, Body: r.Body}, nil
+			}},
+		},
+	})
+	c := dial(t, api.URL())
+	defer c.CloseNow()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	second, resp, err := websocket.Dial(ctx, api.URL(), nil)
+	if err == nil {
+		second.CloseNow()
+	}
+	if resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("second handshake: %v, %v; want 429 Too Many Requests", resp, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if string(body) != `{"message":"Too Many Requests"}` {
+		t.Errorf("429 body %q", body)
+	}
+}

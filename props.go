@@ -144,7 +144,10 @@ type Stage struct {
 	// AutoDeploy makes AddRoutes take effect at once. Default true (SST); set DisableAutoDeploy
 	// to require Deploy, as CDK's default does.
 	DisableAutoDeploy bool
-	// RateLimit and BurstLimit throttle the stage's routes. Default no throttling.
+	// RateLimit and BurstLimit throttle the stage's routes (CDK's WebSocketStage throttle): each
+	// route key has a token bucket refilled at RateLimit per second up to BurstLimit. A throttled
+	// handshake gets 429 and a throttled message closes its connection with 1008. Default (both
+	// 0): no throttling.
 	RateLimit  float64
 	BurstLimit int
 	// Variables are delivered to handlers as stageVariables.

@@ -29,7 +29,7 @@ import (
 
 // Supported lists the config features this build can run; config.Unsupported reports uses of the
 // others at start-up.
-var Supported = config.Support{Functions: true, IAM: true, LambdaAuthorizer: true}
+var Supported = config.Support{Functions: true, IAM: true, LambdaAuthorizer: true, Throttle: true}
 
 // Options are the dependencies an App takes from its caller.
 type Options struct {
@@ -117,6 +117,7 @@ func New(cfg *config.Config, opts Options) (_ *App, err error) {
 		APIID:           cfg.APIID,
 		StageVariables:  cfg.Stage.Variables,
 		Limits:          cfg.Limits,
+		Throttle:        cfg.Stage.Throttle,
 		Routes:          table,
 		IDs:             event.NewIDs(node),
 		Authorizer:      connectAuth,

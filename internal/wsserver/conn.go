@@ -197,6 +197,9 @@ func (c *Conn) readLoop() {
 		if !owner {
 			return // an inline handler outlived its deadline; another goroutine reads on
 		}
+		if c.closing.Load() {
+			break // the server is closing it (throttled, say): no more messages
+		}
 	}
 	c.finish(err)
 }
@@ -265,6 +268,13 @@ func (c *Conn) handle(typ websocket.MessageType, body []byte) bool {
 	}
 	if !ok || (rt.IAM && !s.routeAllowed(&c.ev, key)) {
 		c.send(errorFrame(msgForbidden, c.id, reqID), true)
+		return true
+	}
+	if !s.throttle.allow(key) {
+		// [UNVERIFIED] AWS documents close code 1008 for "too many requests from a particular
+		// client"; whether a throttled message gets an error frame instead is not documented.
+		s.log.Info("message throttled", "route", key, "connectionId", c.id, "requestId", reqID)
+		c.closeWith(websocket.StatusPolicyViolation, "Too many requests")
 		return true
 	}
 

@@ -42,6 +42,10 @@ type Options struct {
 	StageVariables map[string]string
 	// Limits are the runtime limits; zero fields fall back to AWS's quotas (see config.Limits).
 	Limits config.Limits
+	// Throttle is the stage's route throttle (a token bucket per route); zero means none. A
+	// throttled handshake is refused with 429, a throttled message closes its connection with
+	// 1008.
+	Throttle config.Throttle
 	// Routes is the initial route table. Required.
 	Routes *route.Table[*Route]
 	// IDs generates connection, request and message ids. Required.
@@ -67,8 +71,9 @@ type Server struct {
 
 	started time.Time // when New ran; connections measure their age from it (monotonic)
 
-	routes atomic.Pointer[route.Table[*Route]]
-	conns  *registry.Registry[*Conn]
+	routes   atomic.Pointer[route.Table[*Route]]
+	conns    *registry.Registry[*Conn]
+	throttle *throttle // nil without throttling
 
 	// base is the parent context of every integration call; cancelled by Close.
 	base       context.Context
@@ -101,6 +106,7 @@ func New(opts Options) (*Server, error) {
 		s.now = time.Now
 	}
 	config.ApplyLimitDefaults(&s.limits)
+	s.throttle = newThrottle(opts.Throttle, s.now)
 	s.started = time.Now()
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	s.routes.Store(opts.Routes)
@@ -130,6 +136,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// what is wrong in HTTP's own terms.
 		w.Header().Set("Upgrade", "websocket")
 		writeJSONMessage(w, http.StatusUpgradeRequired, "Upgrade Required: this endpoint accepts WebSocket connections only")
+		return
+	}
+	if !s.throttle.allow(event.RouteConnect) {
+		writeJSONMessage(w, http.StatusTooManyRequests, "Too Many Requests")
 		return
 	}
 	s.live.Add(1)

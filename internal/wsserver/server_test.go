@@ -65,6 +65,12 @@ type harness struct {
 
 func newHarness(t *testing.T, routes map[string]*Route, limits config.Limits) *harness {
 	t.Helper()
+	return newHarnessWith(t, routes, limits, nil)
+}
+
+// newHarnessWith is newHarness with edit applied to the server's options first.
+func newHarnessWith(t *testing.T, routes map[string]*Route, limits config.Limits, edit func(*Options)) *harness {
+	t.Helper()
 	expr, err := route.Parse("$request.body.action")
 	if err != nil {
 		t.Fatal(err)
@@ -72,13 +78,17 @@ func newHarness(t *testing.T, routes map[string]*Route, limits config.Limits) *h
 	for k, r := range routes {
 		r.Key = k
 	}
-	srv, err := New(Options{
+	opts := Options{
 		Stage:  "test",
 		APIID:  "abcdef1234",
 		Routes: route.NewTable(expr, routes),
 		IDs:    event.NewIDs(event.NewNodeID()),
 		Limits: limits,
-	})
+	}
+	if edit != nil {
+		edit(&opts)
+	}
+	srv, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
