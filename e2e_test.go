@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -484,5 +485,75 @@ func TestStageThrottle(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if string(body) != `{"message":"Too Many Requests"}` {
 		t.Errorf("429 body %q", body)
+	}
+}
+
+// TestAccessLog: with accessLog on (SST's accessLog prop), every CONNECT, MESSAGE and DISCONNECT
+// request leaves one line in the default (JSON) format in the destination file, with the
+// status the client got.
+func TestAccessLog(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "access.log")
+	disconnected := make(chan struct{})
+	api, err := switchboard.New(switchboard.Props{
+		Name:      "logged",
+		Stage:     switchboard.Stage{Name: "dev"},
+		AccessLog: switchboard.AccessLog{Enabled: true, Destination: logFile},
+		Routes: map[string]switchboard.Route{
+			"echo": {ReturnResponse: true, Handler: func(_ context.Context, r events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+				return events.APIGatewayProxyResponse{StatusCode: 200, Body: r.Body}, nil
+			}},
+			"fail": {Handler: func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+				return events.APIGatewayProxyResponse{}, errors.New("boom")
+			}},
+			"$disconnect": {Handler: func(context.Context, events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+				close(disconnected)
+				return events.APIGatewayProxyResponse{StatusCode: 200}, nil
+			}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := api.StartOn(context.Background(), "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, api.URL())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, msg := range []string{`{"action":"echo"}`, `{"action":"nope"}`, `{"action":"fail"}`} {
+		if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := c.Read(ctx); err != nil { // the echo, the Forbidden frame, the error frame
+			t.Fatal(err)
+		}
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+	<-disconnected
+	if err := api.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	data, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var rec struct {
+			RequestID, EventType, RouteKey, ConnectionID string
+			Status                                       int
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("line %q: %v", line, err)
+		}
+		if rec.RequestID == "" || rec.ConnectionID == "" {
+			t.Errorf("line %q lacks the request or connection id", line)
+		}
+		got = append(got, fmt.Sprintf("%s %s %d", rec.EventType, rec.RouteKey, rec.Status))
+	}
+	want := []string{"CONNECT $connect 200", "MESSAGE echo 200", "MESSAGE - 403", "MESSAGE fail 500", "DISCONNECT $disconnect 200"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("access log:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

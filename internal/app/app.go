@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -29,7 +30,7 @@ import (
 
 // Supported lists the config features this build can run; config.Unsupported reports uses of the
 // others at start-up.
-var Supported = config.Support{Functions: true, IAM: true, LambdaAuthorizer: true, Throttle: true}
+var Supported = config.Support{Functions: true, IAM: true, LambdaAuthorizer: true, Throttle: true, AccessLog: true}
 
 // Options are the dependencies an App takes from its caller.
 type Options struct {
@@ -68,6 +69,8 @@ type App struct {
 	ln      net.Listener
 	httpSrv *http.Server
 	served  chan error
+
+	accessFile io.Closer // the access log's file, when it goes to one
 }
 
 // New builds the object graph for cfg. It starts nothing.
@@ -88,6 +91,9 @@ func New(cfg *config.Config, opts Options) (_ *App, err error) {
 	defer func() {
 		if err != nil {
 			a.closeInvokers()
+			if a.accessFile != nil {
+				_ = a.accessFile.Close()
+			}
 		}
 	}()
 	if a.iam, err = newIAMStore(cfg, opts); err != nil {
@@ -112,12 +118,18 @@ func New(cfg *config.Config, opts Options) (_ *App, err error) {
 	if err := a.grantConfiguredAccess(); err != nil {
 		return nil, err
 	}
+	access, accessFile, err := a.openAccessLog()
+	if err != nil {
+		return nil, err
+	}
+	a.accessFile = accessFile
 	a.ws, err = wsserver.New(wsserver.Options{
 		Stage:           cfg.Stage.Name,
 		APIID:           cfg.APIID,
 		StageVariables:  cfg.Stage.Variables,
 		Limits:          cfg.Limits,
 		Throttle:        cfg.Stage.Throttle,
+		AccessLog:       access,
 		Routes:          table,
 		IDs:             event.NewIDs(node),
 		Authorizer:      connectAuth,
@@ -373,5 +385,10 @@ func (a *App) Shutdown(ctx context.Context) error {
 	wsErr := a.ws.Shutdown(ctx)
 	wg.Wait()
 	a.closeInvokers()
+	if a.accessFile != nil && wsErr == nil {
+		// Only once every $disconnect has been logged; after a cut-short shutdown a late entry
+		// may still come, and the file stays open for it.
+		_ = a.accessFile.Close()
+	}
 	return errors.Join(wsErr, httpErr)
 }

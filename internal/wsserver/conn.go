@@ -16,6 +16,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/switchboardhq/switchboard/internal/accesslog"
 	"github.com/switchboardhq/switchboard/internal/apigw"
 	"github.com/switchboardhq/switchboard/internal/config"
 	"github.com/switchboardhq/switchboard/internal/event"
@@ -266,8 +267,10 @@ func (c *Conn) handle(typ websocket.MessageType, body []byte) bool {
 	} else {
 		key, rt, ok = table.Select(body)
 	}
+	call := msgCall{reqID: reqID, msgID: msgID, at: now}
 	if !ok || (rt.IAM && !s.routeAllowed(&c.ev, key)) {
 		c.send(errorFrame(msgForbidden, c.id, reqID), true)
+		c.logMessage(call, key, http.StatusForbidden, 0, msgForbidden, "")
 		return true
 	}
 	if !s.throttle.allow(key) {
@@ -275,6 +278,7 @@ func (c *Conn) handle(typ websocket.MessageType, body []byte) bool {
 		// client"; whether a throttled message gets an error frame instead is not documented.
 		s.log.Info("message throttled", "route", key, "connectionId", c.id, "requestId", reqID)
 		c.closeWith(websocket.StatusPolicyViolation, "Too many requests")
+		c.logMessage(call, key, http.StatusTooManyRequests, 0, "Too Many Requests", "")
 		return true
 	}
 
@@ -290,27 +294,55 @@ func (c *Conn) handle(typ websocket.MessageType, body []byte) bool {
 	}
 	req := c.ev.MessageInto(c.msg, reqID, msgID, now, key, payload, isBase64)
 	if inv, ok := rt.Invoker.(inlineInvoker); ok {
-		return c.invokeInline(inv, rt, key, req)
+		return c.invokeInline(inv, rt, key, call, req)
 	}
 	resp, err := s.invoke(rt, req)
-	c.reply(rt, key, reqID, resp, err)
+	c.reply(rt, key, call, resp, err)
 	return true
+}
+
+// msgCall identifies a message's request, for its reply and its access-log entry.
+type msgCall struct {
+	reqID, msgID string
+	at           time.Time // when the message arrived
 }
 
 // reply sends what the client gets for a message once its integration has answered: the error
 // frame for a failure or a timeout, or a two-way route's response.
-func (c *Conn) reply(rt *Route, key, reqID string, resp *event.Response, err error) {
+func (c *Conn) reply(rt *Route, key string, call msgCall, resp *event.Response, err error) {
 	s := c.srv
+	reqID := call.reqID
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		s.log.Warn("integration timed out", "route", key, "connectionId", c.id, "requestId", reqID)
 		c.send(errorFrame(msgEndpointTimeout, c.id, reqID), true)
+		c.logMessage(call, key, http.StatusGatewayTimeout, 0, msgEndpointTimeout, err.Error())
 	case err != nil:
 		s.log.Warn("integration failed", "route", key, "connectionId", c.id, "requestId", reqID, "err", err)
 		c.send(errorFrame(msgInternalError, c.id, reqID), true)
-	case rt.ReturnResponse:
-		c.sendResponse(resp, reqID)
+		c.logMessage(call, key, http.StatusInternalServerError, 0, msgInternalError, err.Error())
+	default:
+		if rt.ReturnResponse {
+			c.sendResponse(resp, reqID)
+		}
+		c.logMessage(call, key, http.StatusOK, resp.StatusCode, "", "")
 	}
+}
+
+// logMessage writes a MESSAGE access-log entry when access logging is on; the integration's
+// latency runs to now.
+func (c *Conn) logMessage(call msgCall, key string, status, integStatus int, errMsg, integErr string) {
+	l := c.srv.opts.AccessLog
+	if l == nil {
+		return
+	}
+	latency := time.Duration(-1)
+	if status != http.StatusForbidden && status != http.StatusTooManyRequests {
+		latency = time.Since(call.at)
+	}
+	l.Log(&accesslog.Entry{Conn: &c.ev, EventType: event.TypeMessage, RequestID: call.reqID, MessageID: call.msgID,
+		RouteKey: key, Time: call.at, Status: status, IntegrationStatus: integStatus, IntegrationLatency: latency,
+		Error: errMsg, IntegrationError: integErr})
 }
 
 // sendResponse sends a two-way route's response body. [UNVERIFIED] whether AWS forwards the body
@@ -493,12 +525,25 @@ func (s *Server) deliverDisconnect(c *Conn, code int, reason string) {
 		return
 	}
 	reqID := s.opts.IDs.RequestID()
-	req := c.ev.Disconnect(reqID, s.now(), code, reason)
+	now := s.now()
+	req := c.ev.Disconnect(reqID, now, code, reason)
 	s.live.Add(1)
 	go func() {
 		defer s.live.Done()
-		if _, err := s.invoke(rt, req); err != nil {
+		start := time.Now()
+		resp, err := s.invoke(rt, req)
+		if err != nil {
 			s.log.Warn("$disconnect integration failed", "connectionId", c.id, "requestId", reqID, "err", err)
+		}
+		if l := s.opts.AccessLog; l != nil {
+			e := &accesslog.Entry{Conn: &c.ev, EventType: event.TypeDisconnect, RequestID: reqID,
+				RouteKey: event.RouteDisconnect, Time: now, Status: http.StatusOK, IntegrationLatency: time.Since(start)}
+			if err != nil {
+				e.Status, e.Error, e.IntegrationError = http.StatusInternalServerError, msgInternalError, err.Error()
+			} else {
+				e.IntegrationStatus = resp.StatusCode
+			}
+			l.Log(e)
 		}
 	}()
 }

@@ -23,9 +23,9 @@ type inlineInvoker interface {
 // still runs, the connection's watchdog answers the client as Invoke's error would have and
 // carries on with the read loop in a new goroutine; this goroutine then drops the handler's late
 // result and reports that it no longer owns the connection.
-func (c *Conn) invokeInline(inv inlineInvoker, rt *Route, key string, req *event.Request) bool {
+func (c *Conn) invokeInline(inv inlineInvoker, rt *Route, key string, call msgCall, req *event.Request) bool {
 	s := c.srv
-	x := &inlineCall{rt: rt, key: key, reqID: req.RequestContext.RequestID}
+	x := &inlineCall{rt: rt, key: key, call: call}
 	x.deadline = time.Now().Add(s.limits.IntegrationTimeout)
 	if s.callsCanceled.Load() {
 		x.err = context.Canceled
@@ -43,7 +43,7 @@ func (c *Conn) invokeInline(inv inlineInvoker, rt *Route, key string, req *event
 	if err == nil && resp == nil {
 		err = integration.ErrBadResponse
 	}
-	c.reply(rt, key, x.reqID, resp, err)
+	c.reply(rt, key, x.call, resp, err)
 	return true
 }
 
@@ -71,7 +71,7 @@ func (c *Conn) abandonCall(x *inlineCall, err error) {
 	x.cancel(err)
 	c.msg = nil // the abandoned call may still hold the event: the new read loop makes its own
 	go func() {
-		c.reply(x.rt, x.key, x.reqID, nil, err)
+		c.reply(x.rt, x.key, x.call, nil, err)
 		c.readLoop()
 	}()
 }
@@ -98,7 +98,7 @@ type inlineCall struct {
 	state atomic.Int32
 	rt    *Route
 	key   string
-	reqID string
+	call  msgCall
 
 	deadline time.Time
 	mu       sync.Mutex

@@ -13,6 +13,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/switchboardhq/switchboard/internal/accesslog"
 	"github.com/switchboardhq/switchboard/internal/apigw"
 	"github.com/switchboardhq/switchboard/internal/config"
 	"github.com/switchboardhq/switchboard/internal/event"
@@ -42,6 +43,8 @@ type Options struct {
 	StageVariables map[string]string
 	// Limits are the runtime limits; zero fields fall back to AWS's quotas (see config.Limits).
 	Limits config.Limits
+	// AccessLog, when set, gets an entry per CONNECT, MESSAGE and DISCONNECT request.
+	AccessLog *accesslog.Logger
 	// Throttle is the stage's route throttle (a token bucket per route); zero means none. A
 	// throttled handshake is refused with 429, a throttled message closes its connection with
 	// 1008.
@@ -138,16 +141,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSONMessage(w, http.StatusUpgradeRequired, "Upgrade Required: this endpoint accepts WebSocket connections only")
 		return
 	}
+	now := s.now()
+	c := s.newConn(r, now)
+	reqID := s.opts.IDs.RequestID()
+	// logged writes the CONNECT access-log entry: the handshake's status, and the $connect
+	// integration's outcome when it ran.
+	logged := func(status, integStatus int, latency time.Duration, errMsg, integErr string) {
+		if s.opts.AccessLog != nil {
+			s.opts.AccessLog.Log(&accesslog.Entry{Conn: &c.ev, EventType: event.TypeConnect, RequestID: reqID,
+				RouteKey: event.RouteConnect, Time: now, Status: status, IntegrationStatus: integStatus,
+				IntegrationLatency: latency, Error: errMsg, IntegrationError: integErr})
+		}
+	}
 	if !s.throttle.allow(event.RouteConnect) {
 		writeJSONMessage(w, http.StatusTooManyRequests, "Too Many Requests")
+		logged(http.StatusTooManyRequests, 0, -1, "Too Many Requests", "")
 		return
 	}
 	s.live.Add(1)
 	defer s.live.Done()
-
-	now := s.now()
-	c := s.newConn(r, now)
-	reqID := s.opts.IDs.RequestID()
 
 	if a := s.opts.Authorizer; a != nil {
 		hs := &Handshake{Request: r, Conn: &c.ev, RequestID: reqID, Now: now}
@@ -155,15 +167,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err := a.AuthorizeConnect(ctx, hs)
 		cancel()
 		if err != nil {
-			s.rejectHandshake(w, c, err)
+			e := s.rejectHandshake(w, c, err)
+			logged(e.Status, 0, -1, e.Message, "")
 			return
 		}
 	}
 
 	connected := false
+	integStatus, latency := 0, time.Duration(-1)
 	if rt, ok := s.routes.Load().Get(event.RouteConnect); ok {
 		req := c.ev.Connect(reqID, now, r.Header, r.URL.Query(), c.ev.Identity.SourceIP)
+		start := time.Now()
 		resp, err := s.invoke(rt, req)
+		latency = time.Since(start)
 		if err != nil {
 			status := http.StatusBadGateway
 			if errors.Is(err, context.DeadlineExceeded) {
@@ -173,11 +189,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			s.log.Warn("$connect integration failed", "connectionId", c.id, "requestId", reqID, "err", err)
 			writeJSONMessage(w, status, http.StatusText(status))
+			logged(status, 0, latency, http.StatusText(status), err.Error())
 			return
 		}
+		integStatus = resp.StatusCode
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			s.log.Info("$connect rejected the connection", "connectionId", c.id, "requestId", reqID, "status", resp.StatusCode)
 			w.WriteHeader(validStatus(resp.StatusCode))
+			logged(validStatus(resp.StatusCode), integStatus, latency, "", "")
 			return
 		}
 		if p := responseHeader(resp, "Sec-WebSocket-Protocol"); p != "" {
@@ -197,6 +216,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 	if err != nil {
 		s.log.Warn("websocket accept failed", "connectionId", c.id, "err", err)
+		logged(http.StatusBadRequest, integStatus, latency, "Bad Request", "")
 		s.conns.Remove(c.id)
 		if connected {
 			s.deliverDisconnect(c, 1006, "")
@@ -204,6 +224,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.live.Done()
 		return
 	}
+	logged(http.StatusOK, integStatus, latency, "", "")
 	ws.SetReadLimit(int64(s.limits.MaxMessageBytes))
 	c.quiet = hw.quiet
 	c.attach(ws)
@@ -232,14 +253,16 @@ func (s *Server) invoke(rt *Route, req *event.Request) (*event.Response, error) 
 	return resp, err
 }
 
-// rejectHandshake answers a refused handshake with the status the authorizer chose.
-func (s *Server) rejectHandshake(w http.ResponseWriter, c *Conn, err error) {
+// rejectHandshake answers a refused handshake with the status the authorizer chose, and returns
+// the error it answered with.
+func (s *Server) rejectHandshake(w http.ResponseWriter, c *Conn, err error) *apigw.Error {
 	var e *apigw.Error
 	if !errors.As(err, &e) {
 		e = &apigw.Error{Status: http.StatusInternalServerError, Type: "InternalServerErrorException", Message: "Internal server error"}
 	}
 	s.log.Info("handshake refused", "connectionId", c.id, "status", e.Status, "err", err)
 	writeError(w, e)
+	return e
 }
 
 // Shutdown stops accepting handshakes, closes every connection with 1001 and waits until their
