@@ -285,6 +285,45 @@ func interpCheckInitErrors(t *testing.T, start func(*testing.T, string) *interpW
 	}
 }
 
+// interpHandlerErrorCase is a handler whose invocation fails with errorType and message.
+type interpHandlerErrorCase struct {
+	handler, errorType, message string
+	// headerType is the Lambda-Runtime-Function-Error-Type header when it differs from errorType
+	// (a name that is not a valid header value).
+	headerType string
+	// trace, when set, checks the error's stack trace.
+	trace func(t *testing.T, trace []string)
+}
+
+// interpCheckHandlerErrors invokes each case's handler and checks the error it posts, and that
+// the worker survives to fail a second invocation the same way.
+func interpCheckHandlerErrors(t *testing.T, start func(*testing.T, string) *interpWorker, cases []interpHandlerErrorCase) {
+	for _, tt := range cases {
+		t.Run(tt.handler, func(t *testing.T) {
+			t.Parallel()
+			w := start(t, tt.handler)
+			res := w.invoke(t, map[string]any{})
+			if res.Kind != "error" {
+				t.Fatalf("got %s %s, want error", res.Kind, res.Body)
+			}
+			typ, msg, trace := res.errorBody(t)
+			header := tt.headerType
+			if header == "" {
+				header = tt.errorType
+			}
+			if typ != tt.errorType || res.ErrorType != header || msg != tt.message {
+				t.Errorf("got errorType %q (header %q) message %q, want %q (header %q), %q", typ, res.ErrorType, msg, tt.errorType, header, tt.message)
+			}
+			if tt.trace != nil {
+				tt.trace(t, trace)
+			}
+			if res := w.invoke(t, map[string]any{}); res.Kind != "error" {
+				t.Errorf("second invocation: got %s, want error again", res.Kind)
+			}
+		})
+	}
+}
+
 // interpRejectCase is a handler string Prepare must refuse with an error mentioning each of want.
 type interpRejectCase struct {
 	handler string

@@ -193,40 +193,19 @@ func TestNodeCallbackAndLegacyHandlers(t *testing.T) {
 
 func TestNodeHandlerErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		handler, errorType, message, traceStart string
-		headerType                              string // the error type header, when it differs from errorType
-	}{
-		{"errors/handler.throws", "ValidationError", "bad input", "ValidationError: bad input", ""},
-		{"errors/handler.throwsString", "string", "plain string", "", ""},
-		{"callback/handler.fails", "TypeError", "callback failure", "TypeError: callback failure", ""},
-		{"errors/handler.throwsOddName", "Odd\r\nX-Injected: yes é", "odd name", "", "Odd??X-Injected: yes ?"},
+	traceStarts := func(first string) func(*testing.T, []string) {
+		return func(t *testing.T, trace []string) {
+			if len(trace) < 2 || trace[0] != first {
+				t.Errorf("trace = %q, want it to start with %q and show frames", trace, first)
+			}
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.handler, func(t *testing.T) {
-			t.Parallel()
-			w := startNode(t, tt.handler)
-			res := w.invoke(t, map[string]any{})
-			if res.Kind != "error" {
-				t.Fatalf("got %s %s, want error", res.Kind, res.Body)
-			}
-			typ, msg, trace := res.errorBody(t)
-			header := tt.headerType
-			if header == "" {
-				header = tt.errorType
-			}
-			if typ != tt.errorType || msg != tt.message || res.ErrorType != header {
-				t.Errorf("got errorType %q (header %q) message %q, want %q (header %q), %q", typ, res.ErrorType, msg, tt.errorType, header, tt.message)
-			}
-			if tt.traceStart != "" && (len(trace) < 2 || trace[0] != tt.traceStart) {
-				t.Errorf("trace = %q, want it to start with %q and show frames", trace, tt.traceStart)
-			}
-			// The worker survives a failed invocation.
-			if res := w.invoke(t, map[string]any{}); res.Kind != "error" {
-				t.Errorf("second invocation: got %s, want error again", res.Kind)
-			}
-		})
-	}
+	interpCheckHandlerErrors(t, startNode, []interpHandlerErrorCase{
+		{handler: "errors/handler.throws", errorType: "ValidationError", message: "bad input", trace: traceStarts("ValidationError: bad input")},
+		{handler: "errors/handler.throwsString", errorType: "string", message: "plain string"},
+		{handler: "callback/handler.fails", errorType: "TypeError", message: "callback failure", trace: traceStarts("TypeError: callback failure")},
+		{handler: "errors/handler.throwsOddName", errorType: "Odd\r\nX-Injected: yes é", message: "odd name", headerType: "Odd??X-Injected: yes ?"},
+	})
 }
 
 func TestNodeAsyncHandlerThatNeverSettles(t *testing.T) {

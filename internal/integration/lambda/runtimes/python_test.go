@@ -73,39 +73,16 @@ func TestPythonHandlerGetsEventAndContext(t *testing.T) {
 
 func TestPythonHandlerErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		handler, errorType, message string
-		headerType                  string // the error type header, when it differs from errorType
-	}{
-		{"app/handlers/ws.fails", "ValidationError", "bad input", ""},
-		{"app/handlers/ws.unserializable", "Runtime.MarshalError", "Unable to marshal response: Object of type object is not JSON serializable", ""},
-		{"app/handlers/ws.fails_odd_name", "Odd\r\nX-Injected: yes é", "odd name", "Odd??X-Injected: yes ?"},
+	endsInHandler := func(t *testing.T, trace []string) {
+		if len(trace) == 0 || !strings.Contains(trace[len(trace)-1], "ws.py") {
+			t.Errorf("stackTrace %q does not end in the handler's file", trace)
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.handler, func(t *testing.T) {
-			t.Parallel()
-			w := startPython(t, tt.handler)
-			res := w.invoke(t, map[string]any{})
-			if res.Kind != "error" {
-				t.Fatalf("got %s %s, want error", res.Kind, res.Body)
-			}
-			typ, msg, trace := res.errorBody(t)
-			header := tt.headerType
-			if header == "" {
-				header = tt.errorType
-			}
-			if typ != tt.errorType || res.ErrorType != header || msg != tt.message {
-				t.Errorf("got errorType %q (header %q) message %q, want %q (header %q), %q", typ, res.ErrorType, msg, tt.errorType, header, tt.message)
-			}
-			// The worker survives a failed invocation.
-			if res := w.invoke(t, map[string]any{}); res.Kind != "error" {
-				t.Errorf("second invocation: got %s, want error again", res.Kind)
-			}
-			if tt.errorType == "ValidationError" && (len(trace) == 0 || !strings.Contains(trace[len(trace)-1], "ws.py")) {
-				t.Errorf("stackTrace %q does not end in the handler's file", trace)
-			}
-		})
-	}
+	interpCheckHandlerErrors(t, startPython, []interpHandlerErrorCase{
+		{handler: "app/handlers/ws.fails", errorType: "ValidationError", message: "bad input", trace: endsInHandler},
+		{handler: "app/handlers/ws.unserializable", errorType: "Runtime.MarshalError", message: "Unable to marshal response: Object of type object is not JSON serializable"},
+		{handler: "app/handlers/ws.fails_odd_name", errorType: "Odd\r\nX-Injected: yes é", message: "odd name", headerType: "Odd??X-Injected: yes ?"},
+	})
 }
 
 func TestPythonInitErrors(t *testing.T) {
