@@ -20,10 +20,10 @@ const (
 )
 
 // hijackSmall is the ResponseWriter websocket.Accept gets: its Hijack returns the connection with
-// bufio buffers of readBufferSize and writeBufferSize instead of net/http's. Bytes the client sent
-// after its handshake request, which net/http's reader may already hold (a client may not send
-// before the 101, but one that does must not lose them), are read first: through the frame guard
-// when there is one, else by keeping net/http's reader.
+// bufio buffers of readBufferSize and writeBufferSize instead of net/http's, and reads through a
+// frameGuard. Bytes the client sent after its handshake request, which net/http's reader may
+// already hold (a client may not send before the 101, but one that does must not lose them), go
+// through the guard first.
 //
 // It also writes the 101 Switching Protocols response itself: WriteHeader(101) is held back and
 // Hijack writes the status line and headers straight to the connection. net/http would write
@@ -38,8 +38,8 @@ type hijackSmall struct {
 	quiet syscall.RawConn
 	// switching is set once WriteHeader(101) was held back for Hijack to write.
 	switching bool
-	// maxFrame, when positive, is the largest frame payload the client may send: Hijack wraps
-	// the connection's reads in a frameGuard.
+	// maxFrame is the largest frame payload the client may send (limits.maxFrameBytes, never 0
+	// once defaults apply): Hijack wraps the connection's reads in a frameGuard.
 	maxFrame int64
 }
 
@@ -67,25 +67,17 @@ func (h *hijackSmall) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, err
 		}
 	}
-	r := brw.Reader
-	if h.maxFrame > 0 {
-		// The guard must see the stream from its first byte: what net/http's reader already
-		// holds goes through it first.
-		var pre []byte
-		if n := r.Buffered(); n > 0 {
-			b, _ := r.Peek(n)
-			pre = append([]byte(nil), b...)
-		} else {
-			h.quiet = rawConn(conn)
-		}
-		guarded := &guardedConn{Conn: conn, guard: &frameGuard{r: conn, max: h.maxFrame, pre: pre}}
-		return guarded, bufio.NewReadWriter(bufio.NewReaderSize(guarded, readBufferSize), bw), nil
-	}
-	if r.Buffered() == 0 {
-		r = bufio.NewReaderSize(conn, readBufferSize)
+	// The guard must see the stream from its first byte: what net/http's reader already holds
+	// goes through it first.
+	var pre []byte
+	if n := brw.Reader.Buffered(); n > 0 {
+		b, _ := brw.Reader.Peek(n)
+		pre = append([]byte(nil), b...)
+	} else {
 		h.quiet = rawConn(conn)
 	}
-	return conn, bufio.NewReadWriter(r, bw), nil
+	guarded := &guardedConn{Conn: conn, guard: &frameGuard{r: conn, max: h.maxFrame, pre: pre}}
+	return guarded, bufio.NewReadWriter(bufio.NewReaderSize(guarded, readBufferSize), bw), nil
 }
 
 // appendSwitching appends a 101 Switching Protocols response with header, as net/http writes
