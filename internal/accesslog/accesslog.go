@@ -154,6 +154,8 @@ func (e *Entry) value(name string) string {
 		return strconv.FormatInt(c.ConnectedAt, 10)
 	case "domainName":
 		return c.DomainName
+	case "domainPrefix":
+		return event.DomainPrefix(c.DomainName)
 	case "stage":
 		return c.Stage
 	case "eventType":
