@@ -25,6 +25,7 @@ func (p Props) toConfig() (*config.Config, error) {
 			DomainName: p.CustomDomain.DomainName, HostedZone: p.CustomDomain.HostedZone,
 			Path: p.CustomDomain.Path, IsExternalDomain: p.CustomDomain.IsExternalDomain,
 			CertificateFile: p.CustomDomain.CertificateFile, KeyFile: p.CustomDomain.KeyFile,
+			SecurityPolicy: p.CustomDomain.SecurityPolicy,
 		},
 		Stage: config.Stage{
 			Name:       p.Stage.Name,
@@ -44,6 +45,9 @@ func (p Props) toConfig() (*config.Config, error) {
 			WriteTimeout:          p.Limits.WriteTimeout,
 		},
 		Server: config.Server{Listen: p.Listen},
+	}
+	if a := p.CustomDomain.ACME; a != nil {
+		c.CustomDomain.ACME = &config.ACME{Email: a.Email, Directory: a.Directory, CAFile: a.CAFile}
 	}
 	if p.Limits.AcceptBinary {
 		c.Limits.BinaryMessages = config.BinaryBase64

@@ -270,12 +270,15 @@ func TestManagementAPIRefusesNonLoopbackCallers(t *testing.T) {
 func TestUnknownStageAndPaths(t *testing.T) {
 	api := startAPI(t, switchboard.Props{Stage: switchboard.Stage{Name: "prod"}})
 	base := strings.Replace(api.ManagementEndpoint(), "/prod", "", 1)
+	// A stage or path no API claims gets API Gateway's 403 {"message":"Forbidden"}; a
+	// management path without an id is the management API's own 404.
 	for path, want := range map[string]int{
-		"/other":                   404,
-		"/prod/elsewhere":          404,
+		"/":                        403,
+		"/other":                   403,
+		"/prod/elsewhere":          403,
 		"/prod/@connections":       404,
 		"/prod":                    426,
-		"/other/@connections/abc=": 404,
+		"/other/@connections/abc=": 403,
 	} {
 		resp, err := http.Get(base + path)
 		if err != nil {

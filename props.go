@@ -127,14 +127,35 @@ type AccessLog struct {
 	Destination string
 }
 
-// CustomDomain is SST's customDomain prop.
+// CustomDomain is SST's customDomain prop (CDK's domainMapping): through the domain the API is
+// at wss://{DomainName}/{Path}, as behind an API Gateway custom domain and API mapping.
 type CustomDomain struct {
-	DomainName       string
+	// DomainName is "api.example.com" or a one-label wildcard "*.example.com". Required.
+	DomainName string
+	// HostedZone and IsExternalDomain are accepted for SST compatibility and have no effect.
 	HostedZone       string
-	Path             string
 	IsExternalDomain bool
-	// CertificateFile and KeyFile are PEM files for TLS on the domain.
+	// Path is the API mapping key ("v1", "chat/v2"); "" maps the domain root.
+	Path string
+	// CertificateFile and KeyFile are PEM files for TLS on the domain, re-read when they
+	// change. Default: a certificate from the local CA (or from ACME when ACME is set).
 	CertificateFile, KeyFile string
+	// SecurityPolicy is the lowest TLS version: "TLS_1_2" (default) or "TLS_1_3".
+	SecurityPolicy string
+	// ACME obtains and renews the certificate from an ACME CA (TLS-ALPN-01 on the listener).
+	// Default nil: no ACME.
+	ACME *ACME
+}
+
+// ACME configures certificates from an ACME CA such as Let's Encrypt.
+type ACME struct {
+	// Email is the account's contact. Default none.
+	Email string
+	// Directory is the ACME directory URL. Default Let's Encrypt's production directory.
+	Directory string
+	// CAFile is a PEM file of CAs to trust for the directory's HTTPS (private ACME CAs).
+	// Default the system's roots.
+	CAFile string
 }
 
 // Stage holds the stage settings (CDK WebSocketStage).

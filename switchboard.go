@@ -102,12 +102,29 @@ func NewFromFile(path string, opts ...Option) (*API, error) {
 
 // ValidateFile checks a config file without running it: syntax, keys, values, and features this
 // build cannot run yet. It returns nil when the file is valid.
-func ValidateFile(path string) error {
-	cfg, err := config.Load(path)
-	if err != nil {
-		return err
+func ValidateFile(path string) error { return ValidateFiles(path) }
+
+// ValidateFiles checks config files that are to be served together: each file as ValidateFile
+// does, and that no two APIs answer the same host and path (a clash names both files and
+// lines). It returns every problem at once, nil when all is valid.
+func ValidateFiles(paths ...string) error {
+	var errs []error
+	var cfgs []*config.Config
+	for _, p := range paths {
+		cfg, err := config.Load(p)
+		if err == nil {
+			err = cfg.Unsupported(app.Supported)
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		cfgs = append(cfgs, cfg)
 	}
-	return cfg.Unsupported(app.Supported)
+	if len(errs) == 0 {
+		errs = append(errs, app.CheckClashes(cfgs))
+	}
+	return errors.Join(errs...)
 }
 
 func collect(opts []Option) *options {
@@ -166,6 +183,18 @@ func (a *API) Shutdown(ctx context.Context) error { return a.app.Shutdown(ctx) }
 // Handler returns the API as an http.Handler, to mount in a server of your own instead of Start.
 // WebSocket clients connect at /{stage}; the management API is at /{stage}/@connections/{id}.
 func (a *API) Handler() http.Handler { return a.app.Handler() }
+
+// CustomDomainURL is the API's WebSocket URL through its custom domain,
+// wss://{domainName}[:port]/{path} (SST's `customDomainUrl`; the port is left out when it is
+// 443), "" without a custom domain. Clients reach it when the domain resolves to this server.
+func (a *API) CustomDomainURL() string { return a.app.CustomDomainURL() }
+
+// CustomDomainManagementEndpoint is the @connections base URL through the custom domain,
+// https://{domainName}[:port]/{path}, "" without a custom domain. It is what AWS tells handlers
+// behind a custom domain to use; the stage form (ManagementEndpoint) keeps working.
+func (a *API) CustomDomainManagementEndpoint() string {
+	return a.app.CustomDomainManagementEndpoint()
+}
 
 // URL is the stage's WebSocket URL, ws://host:port/{stage} (SST's `url`).
 func (a *API) URL() string { return a.app.URL() }
@@ -303,3 +332,6 @@ var errNoTarget = errors.New("needs exactly one of Handler, URL or Function")
 
 // ShutdownTimeout is how long a graceful shutdown may take (server.shutdownTimeout).
 func (a *API) ShutdownTimeout() time.Duration { return a.app.Config().Server.ShutdownTimeout }
+
+// Name is the API's name (config `name`; SST's cdk.webSocketApi.apiName).
+func (a *API) Name() string { return a.app.Config().Name }

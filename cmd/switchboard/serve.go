@@ -8,23 +8,32 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/switchboardhq/switchboard"
 )
 
-// serve runs `switchboard serve`: load, start, print the URLs, wait for a signal, drain.
+// configFlags collects repeated --config flags.
+type configFlags []string
+
+func (c *configFlags) String() string     { return strings.Join(*c, ",") }
+func (c *configFlags) Set(v string) error { *c = append(*c, v); return nil }
+
+// serve runs `switchboard serve`: load every API, start them on one listener, print their
+// URLs, wait for a signal, drain.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "config file (YAML or JSON); required")
-	listen := fs.String("listen", "", "HOST:PORT to listen on (default: the config's server.listen, else 127.0.0.1:3001)")
+	var configs configFlags
+	fs.Var(&configs, "config", "config file (YAML or JSON); repeat it to serve several APIs on one listener; required")
+	listen := fs.String("listen", "", "HOST:PORT to listen on (default: the first config's server.listen, else 127.0.0.1:3001)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	format := fs.String("log-format", "text", "log format: text or json")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *configPath == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "switchboard serve: --config FILE is required and takes no arguments")
+	if len(configs) == 0 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "switchboard serve: --config FILE is required (repeat it for several APIs) and takes no arguments")
 		return 2
 	}
 	logger, err := newLogger(stderr, *level, *format)
@@ -33,52 +42,96 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	api, err := switchboard.NewFromFile(*configPath, switchboard.WithLogger(logger))
+	var apis []*switchboard.API
+	var errs []error
+	for _, path := range configs {
+		l := logger
+		if len(configs) > 1 {
+			l = logger.With("api", path)
+		}
+		api, err := switchboard.NewFromFile(path, switchboard.WithLogger(l))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		apis = append(apis, api)
+	}
+	if len(errs) > 0 {
+		fmt.Fprintf(stderr, "switchboard serve: %s\n", errors.Join(errs...))
+		return 1
+	}
+	gw, err := switchboard.NewGateway(apis...)
 	if err != nil {
 		fmt.Fprintf(stderr, "switchboard serve: %s\n", err)
 		return 1
 	}
-	if err := api.StartOn(ctx, *listen); err != nil {
+	if err := gw.StartOn(ctx, *listen); err != nil {
 		fmt.Fprintf(stderr, "switchboard serve: %s\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "WebSocket URL:        %s\n", api.URL())
-	fmt.Fprintf(stdout, "Management endpoint:  %s/@connections/{connectionId}\n", api.ManagementEndpoint())
-	if https := api.SecureManagementEndpoint(); https != "" {
-		// The same port serves wss:// and https:// with a certificate from the local CA.
-		fmt.Fprintf(stdout, "Management endpoint (HTTPS): %s/@connections/{connectionId}\n", https)
-		fmt.Fprintf(stdout, "Local CA:             %s\n", api.CAFile())
+	for i, api := range apis {
+		if len(apis) > 1 {
+			if i > 0 {
+				fmt.Fprintln(stdout)
+			}
+			fmt.Fprintf(stdout, "API:                  %s (%s)\n", api.Name(), configs[i])
+		}
+		printURLs(stdout, api)
 	}
-	fmt.Fprintf(stdout, "Routes:               %s\n", strings.Join(api.Routes(), ", "))
 
 	<-ctx.Done()
 	logger.Info("shutting down: closing connections with 1001 and delivering $disconnect")
-	sctx, cancel := context.WithTimeout(context.Background(), api.ShutdownTimeout())
+	timeout := time.Duration(0)
+	for _, api := range apis {
+		timeout = max(timeout, api.ShutdownTimeout())
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := api.Shutdown(sctx); err != nil && !errors.Is(err, context.Canceled) {
+	if err := gw.Shutdown(sctx); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "switchboard serve: shutdown: %s\n", err)
 		return 1
 	}
 	return 0
 }
 
-// validate runs `switchboard validate`: exit 0 when the file is valid, 1 with every problem.
+// printURLs prints where an API is reached: its stage URL and management endpoint, over HTTPS
+// too when the local CA is set up, and through its custom domain when it has one.
+func printURLs(w io.Writer, api *switchboard.API) {
+	fmt.Fprintf(w, "WebSocket URL:        %s\n", api.URL())
+	fmt.Fprintf(w, "Management endpoint:  %s/@connections/{connectionId}\n", api.ManagementEndpoint())
+	if https := api.SecureManagementEndpoint(); https != "" {
+		// The same port serves wss:// and https:// with a certificate from the local CA.
+		fmt.Fprintf(w, "Management endpoint (HTTPS): %s/@connections/{connectionId}\n", https)
+		fmt.Fprintf(w, "Local CA:             %s\n", api.CAFile())
+	}
+	if u := api.CustomDomainURL(); u != "" {
+		fmt.Fprintf(w, "Custom domain URL:    %s\n", u)
+		fmt.Fprintf(w, "Custom domain management endpoint: %s/@connections/{connectionId}\n", api.CustomDomainManagementEndpoint())
+	}
+	fmt.Fprintf(w, "Routes:               %s\n", strings.Join(api.Routes(), ", "))
+}
+
+// validate runs `switchboard validate`: exit 0 when every file is valid and no two of them
+// answer the same host and path, 1 with every problem.
 func validate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	configPath := fs.String("config", "", "config file (YAML or JSON); required")
+	var configs configFlags
+	fs.Var(&configs, "config", "config file (YAML or JSON); repeat it to check APIs served together; required")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if *configPath == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "switchboard validate: --config FILE is required and takes no arguments")
+	if len(configs) == 0 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "switchboard validate: --config FILE is required (repeat it for several APIs) and takes no arguments")
 		return 2
 	}
-	if err := switchboard.ValidateFile(*configPath); err != nil {
+	if err := switchboard.ValidateFiles(configs...); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: valid\n", *configPath)
+	for _, c := range configs {
+		fmt.Fprintf(stdout, "%s: valid\n", c)
+	}
 	return 0
 }
 

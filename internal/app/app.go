@@ -20,6 +20,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/apigw"
 	"github.com/switchboardhq/switchboard/internal/auth/iam"
 	"github.com/switchboardhq/switchboard/internal/config"
+	"github.com/switchboardhq/switchboard/internal/edge"
 	"github.com/switchboardhq/switchboard/internal/event"
 	"github.com/switchboardhq/switchboard/internal/integration"
 	"github.com/switchboardhq/switchboard/internal/integration/httpurl"
@@ -30,7 +31,7 @@ import (
 
 // Supported lists the config features this build can run; config.Unsupported reports uses of the
 // others at start-up.
-var Supported = config.Support{Functions: true, IAM: true, LambdaAuthorizer: true, Throttle: true, AccessLog: true}
+var Supported = config.Support{Functions: true, IAM: true, LambdaAuthorizer: true, Throttle: true, AccessLog: true, CustomDomain: true}
 
 // Options are the dependencies an App takes from its caller.
 type Options struct {
@@ -44,6 +45,9 @@ type Options struct {
 	// certificate authority (in its tls/ directory). Default: $SWITCHBOARD_CACHE_DIR, else
 	// <user cache dir>/switchboard, else <temp dir>/switchboard-cache.
 	CacheDir string
+	// CertReloadInterval is how often custom domains' certificate files are checked for
+	// changes. Default edge.DefaultReloadInterval (10s).
+	CertReloadInterval time.Duration
 }
 
 // App is one API stage, built from a config snapshot.
@@ -66,9 +70,10 @@ type App struct {
 	fns functions   // function routes' state (functions.go)
 	tls secureState // HTTPS on the listener's port (tls.go)
 
-	ln      net.Listener
-	httpSrv *http.Server
-	served  chan error
+	// handler serves the app alone (Handler); gw is the gateway Start and Serve create.
+	handler *edge.Router
+	gw      *Gateway
+	ln      net.Listener // the listener served on, set by the gateway
 
 	accessFile io.Closer // the access log's file, when it goes to one
 }
@@ -147,6 +152,11 @@ func New(cfg *config.Config, opts Options) (_ *App, err error) {
 		ValidID:  event.WellFormedID,
 		Logger:   a.log,
 	}
+	t, err := edge.NewTable([]edge.Site{a.site()})
+	if err != nil {
+		return nil, err
+	}
+	a.handler = edge.NewRouter(t)
 	return a, nil
 }
 
@@ -198,54 +208,45 @@ func (a *App) buildInvoker(key string, t config.Target) (integration.Invoker, er
 
 // Start listens on addr (the config's server.listen when empty), starts the integrations that
 // need it (functions are found and built now, with the address their environment names known)
-// and serves in the background. Serving errors are reported by Wait. The port serves HTTPS and
-// WSS as well as HTTP and WS (see Serve).
+// and serves the app alone in the background (a Gateway of one). Serving errors are reported by
+// Wait. The port serves HTTPS and WSS as well as HTTP and WS (see Serve).
 func (a *App) Start(ctx context.Context, addr string) error {
-	if addr == "" {
-		addr = a.cfg.Server.Listen
-	}
-	ln, err := net.Listen("tcp", addr)
+	g, err := NewGateway([]*App{a}, a.log)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
-	}
-	if err := a.Serve(ctx, ln); err != nil {
-		ln.Close()
-		a.ln = nil
 		return err
 	}
+	if err := g.Start(ctx, addr); err != nil {
+		return err
+	}
+	a.gw = g
 	return nil
 }
 
 // Serve starts the integrations that need it (a broken function handler fails here, with every
 // problem at once) and serves on ln in the background. Connections that open with a TLS
-// handshake are served over TLS with a certificate from the local CA (see
-// SecureManagementEndpoint), the others as plain HTTP, so ws://, wss://, http:// and https://
-// all work on ln's port.
+// handshake are served over TLS with a certificate chosen by server name (the custom domain's,
+// else one from the local CA; see SecureManagementEndpoint), the others as plain HTTP, so
+// ws://, wss://, http:// and https:// all work on ln's port.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	a.ln = ln // the integrations' environment names the listen address
-	if err := a.startInvokers(ctx, a.snapshotInvokers()); err != nil {
+	g, err := NewGateway([]*App{a}, a.log)
+	if err != nil {
 		return err
 	}
-	ln = a.withTLS(ln)
-	a.httpSrv = &http.Server{
-		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	if err := g.Serve(ctx, ln); err != nil {
+		return err
 	}
-	a.served = make(chan error, 1)
-	go func() {
-		err := a.httpSrv.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		a.served <- err
-	}()
+	a.gw = g
 	return nil
 }
 
-// Wait blocks until the server stops and returns its serving error, if any.
-func (a *App) Wait() error { return <-a.served }
+// Wait blocks until the server that Start or Serve began stops and returns its serving error,
+// if any.
+func (a *App) Wait() error {
+	if a.gw == nil {
+		return errors.New("app: not started")
+	}
+	return a.gw.Wait()
+}
 
 func (a *App) snapshotInvokers() []integration.Invoker {
 	a.mu.Lock()
@@ -370,25 +371,25 @@ func (a *App) Route(key string) (config.Route, bool) {
 	return r, ok
 }
 
-// Shutdown stops accepting connections, closes every client with 1001, waits for their
-// $disconnect deliveries (bounded by ctx) and releases the integrations.
+// Shutdown stops accepting connections (when Start or Serve began serving), closes every
+// client with 1001, waits for their $disconnect deliveries (bounded by ctx) and releases the
+// integrations.
 func (a *App) Shutdown(ctx context.Context) error {
-	var wg sync.WaitGroup
-	var httpErr error
-	if a.httpSrv != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			httpErr = a.httpSrv.Shutdown(ctx)
-		}()
+	if a.gw != nil {
+		return a.gw.Shutdown(ctx)
 	}
+	return a.drain(ctx)
+}
+
+// drain closes every client with 1001, waits for their $disconnect deliveries (bounded by ctx)
+// and releases the integrations; the listener is the gateway's business.
+func (a *App) drain(ctx context.Context) error {
 	wsErr := a.ws.Shutdown(ctx)
-	wg.Wait()
 	a.closeInvokers()
 	if a.accessFile != nil && wsErr == nil {
 		// Only once every $disconnect has been logged; after a cut-short shutdown a late entry
 		// may still come, and the file stays open for it.
 		_ = a.accessFile.Close()
 	}
-	return errors.Join(wsErr, httpErr)
+	return wsErr
 }

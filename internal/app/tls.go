@@ -57,13 +57,14 @@ func (a *App) listenAddr() string {
 	return a.cfg.Server.Listen
 }
 
-// withTLS wraps ln so that it serves HTTPS and WSS besides HTTP and WS, when HTTPS is set up.
-func (a *App) withTLS(ln net.Listener) net.Listener {
-	local := a.secure()
-	if local == nil {
-		return ln
-	}
-	return tlsconf.NewListener(ln, local.Config, tlsconf.ListenerOptions{})
+// adoptSecure makes a use other's local CA and server certificate: apps on one gateway share
+// them, so that every function trusts the one CA the listener's certificates chain to.
+func (a *App) adoptSecure(other *App) {
+	local := other.secure()
+	a.tls.mu.Lock()
+	defer a.tls.mu.Unlock()
+	a.tls.done, a.tls.local = true, local
+	a.tls.host, _, _ = net.SplitHostPort(a.listenAddr())
 }
 
 // SecureManagementEndpoint is the @connections base URL over HTTPS, https://host:port/{stage}:

@@ -156,8 +156,11 @@ func TestHTTPSOffWhenTheCADirectoryIsUnusable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer fln.Close()
 	fa.ln = fln
-	defer fa.withTLS(fln).Close()
+	if fa.secure() != nil {
+		t.Fatal("the local CA was set up in a file")
+	}
 	f, _ := fa.routeFunction("fn")
 	env := strings.Join(fa.functionEnv(f), "\n")
 	if !strings.Contains(env, EndpointEnv+"="+fa.ManagementEndpoint()) || strings.Contains(env, "SSL_CERT_FILE") {

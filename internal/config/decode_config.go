@@ -54,6 +54,32 @@ func (d *decoder) accessLog(path string, v *yaml.Node, a *AccessLog) {
 	}
 }
 
+// acme decodes `customDomain.acme`: true, false, or `{email, directory, caFile}`.
+func (d *decoder) acme(path string, v *yaml.Node, dst **ACME) {
+	v = d.deref(v)
+	if isNull(v) {
+		return
+	}
+	if v.Kind == yaml.MappingNode {
+		a := &ACME{}
+		d.mapping(path, v, fields{
+			"email":     d.str(&a.Email),
+			"directory": d.str(&a.Directory),
+			"caFile":    d.str(&a.CAFile),
+		})
+		*dst = a
+		return
+	}
+	var on bool
+	if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" || v.Decode(&on) != nil {
+		d.wrongType(path, v, "true, false, or a mapping with email, directory and caFile")
+		return
+	}
+	if on {
+		*dst = &ACME{}
+	}
+}
+
 // customDomain decodes `customDomain`: a domain name or a mapping.
 func (d *decoder) customDomain(path string, v *yaml.Node, cd *CustomDomain) {
 	v = d.deref(v)
@@ -67,11 +93,13 @@ func (d *decoder) customDomain(path string, v *yaml.Node, cd *CustomDomain) {
 			"isExternalDomain": d.boolean(&cd.IsExternalDomain),
 			"certificate":      d.str(&cd.CertificateFile),
 			"key":              d.str(&cd.KeyFile),
+			"securityPolicy":   d.str(&cd.SecurityPolicy),
+			"acme":             func(p string, v *yaml.Node) { d.acme(p, v, &cd.ACME) },
 		})
 	default:
 		s, ok := scalarText(v, false)
 		if !ok {
-			d.wrongType(path, v, "a domain name or a mapping with domainName, hostedZone, path, isExternalDomain, certificate and key")
+			d.wrongType(path, v, "a domain name or a mapping with domainName, path, certificate, key, securityPolicy, acme, hostedZone and isExternalDomain")
 			return
 		}
 		cd.DomainName = s

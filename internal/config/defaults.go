@@ -71,6 +71,13 @@ func ApplyDefaults(c *Config) {
 		setDefault(&c.AccessLog.Destination, DefaultAccessLogDestination)
 	}
 
+	if d := &c.CustomDomain; d.DomainName != "" {
+		setDefault(&d.SecurityPolicy, SecurityPolicyTLS12)
+		if d.ACME != nil {
+			setDefault(&d.ACME.Directory, DefaultACMEDirectory)
+		}
+	}
+
 	setDefault(&c.Stage.Name, DefaultStageName)
 
 	ApplyLimitDefaults(&c.Limits)

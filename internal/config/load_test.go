@@ -76,6 +76,7 @@ func fullConfig(file string) *Config {
 			Path:            "v1/chat",
 			CertificateFile: "certs/chat.pem",
 			KeyFile:         "certs/chat-key.pem",
+			SecurityPolicy:  "TLS_1_3",
 		},
 		Stage: Stage{
 			Name:       "prod",

@@ -167,16 +167,52 @@ type AccessLog struct {
 }
 
 // CustomDomain is the `customDomain` key: a domain name string or
-// `{domainName, hostedZone, path, isExternalDomain, certificate, key}`.
+// `{domainName, path, certificate, key, securityPolicy, acme, hostedZone, isExternalDomain}`.
+// Through the domain the API is at wss://{domainName}/{path}, as behind an API Gateway custom
+// domain name and API mapping.
 type CustomDomain struct {
-	DomainName       string
+	// DomainName is "api.example.com" or a one-label wildcard "*.example.com" (key
+	// `domainName`, or the whole value when it is a string).
+	DomainName string
+	// HostedZone and IsExternalDomain are accepted for SST compatibility and have no effect:
+	// DNS is the operator's business.
 	HostedZone       string
-	Path             string
 	IsExternalDomain bool
-	// CertificateFile and KeyFile are PEM files for TLS on the custom domain.
+	// Path is the API mapping key (key `path`); "" maps the domain root.
+	Path string
+	// CertificateFile and KeyFile are PEM files for TLS on the domain (keys `certificate`,
+	// `key`), re-read when they change. Both empty: a certificate from the local CA, or from
+	// ACME when ACME is set.
 	CertificateFile string
 	KeyFile         string
+	// SecurityPolicy is the lowest TLS version: "TLS_1_2" (default, AWS's) or "TLS_1_3" (key
+	// `securityPolicy`).
+	SecurityPolicy string
+	// ACME obtains the certificate from an ACME CA (key `acme`); nil for none.
+	ACME *ACME
 }
+
+// ACME is the `customDomain.acme` key: `{email, directory, caFile}`, or `true` for Let's
+// Encrypt with no email.
+type ACME struct {
+	// Email is the ACME account's contact (key `email`). Default none.
+	Email string
+	// Directory is the ACME directory URL (key `directory`). Default Let's Encrypt's production
+	// directory, DefaultACMEDirectory.
+	Directory string
+	// CAFile is a PEM file of CAs to trust for the directory's HTTPS, for private ACME CAs
+	// (key `caFile`). Default: the system's roots.
+	CAFile string
+}
+
+// DefaultACMEDirectory is Let's Encrypt's production ACME directory.
+const DefaultACMEDirectory = "https://acme-v02.api.letsencrypt.org/directory"
+
+// The TLS security policies of `customDomain.securityPolicy`, as API Gateway names them.
+const (
+	SecurityPolicyTLS12 = "TLS_1_2"
+	SecurityPolicyTLS13 = "TLS_1_3"
+)
 
 // Stage is the `stage` key.
 type Stage struct {

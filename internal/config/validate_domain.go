@@ -1,7 +1,9 @@
 package config
 
 import (
+	"net/url"
 	"regexp"
+	"strings"
 )
 
 var (
@@ -33,6 +35,24 @@ func (ck *checker) customDomain() {
 	}
 	if d.Path != "" && (len(d.Path) > 300 || !mappingPathPattern.MatchString(d.Path)) {
 		ck.add("customDomain.path", `may contain letters, digits, $-_.+!*'() and / between levels (not first or last), at most 300 characters (AWS's rule for API mapping keys), got %q`, d.Path)
+	}
+	switch d.SecurityPolicy {
+	case "", SecurityPolicyTLS12, SecurityPolicyTLS13:
+	default:
+		ck.add("customDomain.securityPolicy", "must be %s or %s (API Gateway's security policies), got %q", SecurityPolicyTLS12, SecurityPolicyTLS13, d.SecurityPolicy)
+	}
+	if a := d.ACME; a != nil {
+		if d.CertificateFile != "" || d.KeyFile != "" {
+			ck.add("customDomain.acme", "cannot be combined with certificate and key: give the files or let ACME obtain the certificate")
+		}
+		if strings.HasPrefix(d.DomainName, "*.") {
+			ck.add("customDomain.acme", "cannot obtain a certificate for the wildcard domain %q: the TLS-ALPN-01 challenge covers one name (give certificate and key files instead)", d.DomainName)
+		}
+		if a.Directory != "" {
+			if u, err := url.Parse(a.Directory); err != nil || u.Scheme != "https" || u.Host == "" {
+				ck.add("customDomain.acme.directory", "must be an https:// URL of an ACME directory, got %q", a.Directory)
+			}
+		}
 	}
 	if (d.CertificateFile == "") != (d.KeyFile == "") {
 		if d.CertificateFile == "" {
