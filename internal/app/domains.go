@@ -3,8 +3,8 @@ package app
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"path/filepath"

@@ -176,4 +176,3 @@ func (c *Certs) local(host string) (*tls.Certificate, error) {
 	c.issued[host] = cert
 	return cert, nil
 }
-
