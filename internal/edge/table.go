@@ -103,7 +103,7 @@ func NewTable(sites []Site) (*Table, error) {
 	}
 	var problems []string
 	clash := func(what, src1, name1, src2, name2 string) {
-		problems = append(problems, fmt.Sprintf("%s: %s %s is also claimed by %s at %s", orUnknown(src2), name2, what, name1, orUnknown(src1)))
+		problems = append(problems, fmt.Sprintf("%s: %s claims %s, already claimed by %s at %s", orUnknown(src2), name2, what, name1, orUnknown(src1)))
 	}
 	type claim struct {
 		site   *Site
