@@ -44,6 +44,8 @@ type options struct {
 	logger   *slog.Logger
 	handlers map[string]Handler
 	now      func() time.Time
+	// certReload is how often certificate files are checked (tests shorten it).
+	certReload time.Duration
 }
 
 // WithLogger sets the logger. Default: discard.
@@ -136,7 +138,7 @@ func collect(opts []Option) *options {
 }
 
 func build(cfg *config.Config, o *options) (*API, error) {
-	a, err := app.New(cfg, app.Options{Logger: o.logger, Now: o.now})
+	a, err := app.New(cfg, app.Options{Logger: o.logger, Now: o.now, CertReloadInterval: o.certReload})
 	if err != nil {
 		return nil, err
 	}
@@ -335,3 +337,9 @@ func (a *API) ShutdownTimeout() time.Duration { return a.app.Config().Server.Shu
 
 // Name is the API's name (config `name`; SST's cdk.webSocketApi.apiName).
 func (a *API) Name() string { return a.app.Config().Name }
+
+// ExecuteAPIHost is the API's AWS host name, {apiId}.execute-api.{region}.amazonaws.com. A
+// request with it as Host (and TLS server name) reaches this API at /{stage}, as on AWS, with a
+// certificate from the local CA; handlers that build their management endpoint from it reach
+// this server.
+func (a *API) ExecuteAPIHost() string { return a.app.ExecuteAPIHost() }

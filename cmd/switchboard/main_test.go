@@ -250,3 +250,98 @@ func TestServeBadConfigExitsNonZero(t *testing.T) {
 		t.Fatalf("stderr does not cite the file and line: %s", stderr.String())
 	}
 }
+
+// TestServeSeveralAPIs serves two config files on one listener: serve prints each API's URLs
+// (the custom domain's too), and a client reaches each API by its custom domain's Host.
+func TestServeSeveralAPIs(t *testing.T) {
+	chat, core := newBackend(t, false), newBackend(t, false)
+	dir := t.TempDir()
+	chatFile, coreFile := filepath.Join(dir, "chat.yaml"), filepath.Join(dir, "core.yaml")
+	for file, text := range map[string]string{
+		chatFile: fmt.Sprintf("name: chat\nstage: {name: prod}\ncustomDomain: {domainName: api.example.com, path: chat}\nroutes:\n  $connect: {type: url, url: '%s'}\n", chat.URL),
+		coreFile: fmt.Sprintf("name: core\nstage: {name: core}\ncustomDomain: {domainName: api.example.com, path: core}\nroutes:\n  $connect: {type: url, url: '%s'}\n", core.URL),
+	} {
+		if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(binary, "serve", "--config", chatFile, "--config", coreFile, "--listen", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := &bytes.Buffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	sc := bufio.NewScanner(stdout)
+	var urls, domains []string
+	for sc.Scan() && len(domains) < 2 {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, "WebSocket URL:"); ok {
+			urls = append(urls, strings.TrimSpace(v))
+		}
+		if v, ok := strings.CutPrefix(line, "Custom domain URL:"); ok {
+			domains = append(domains, strings.TrimSpace(v))
+		}
+	}
+	if len(urls) != 2 || len(domains) != 2 {
+		t.Fatalf("serve printed URLs %q and custom domain URLs %q; stderr:\n%s", urls, domains, stderr)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	port := strings.TrimPrefix(urls[0][:strings.LastIndex(urls[0], "/")], "ws://127.0.0.1:")
+	if want := "wss://api.example.com:" + port + "/chat"; domains[0] != want {
+		t.Errorf("custom domain URL %q, want %q", domains[0], want)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	for path, b := range map[string]*recordingBackend{"/chat": chat, "/core": core} {
+		c, _, err := websocket.Dial(ctx, "ws://127.0.0.1:"+port+path, &websocket.DialOptions{Host: "api.example.com"})
+		if err != nil {
+			t.Fatalf("dial %s: %v", path, err)
+		}
+		defer c.CloseNow()
+		if e := b.next(t); e != "CONNECT 0" {
+			t.Fatalf("%s: backend got %q", path, e)
+		}
+	}
+	// The stage path of each API works on the default host too.
+	c, _, err := websocket.Dial(ctx, urls[1], nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", urls[1], err)
+	}
+	defer c.CloseNow()
+	if e := core.next(t); e != "CONNECT 0" {
+		t.Fatalf("core backend got %q", e)
+	}
+}
+
+// TestValidateSeveralFiles refuses two files whose APIs answer the same mapping, naming both.
+func TestValidateSeveralFiles(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+	if err := os.WriteFile(a, []byte("name: a\ncustomDomain: {domainName: api.example.com, path: v1}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b, []byte("name: b\nstage: {name: b}\n\ncustomDomain: {domainName: api.example.com, path: v1}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"validate", "--config", a, "--config", b}, &stdout, &stderr); code != 1 {
+		t.Fatalf("clashing files: exit %d, want 1; stdout %s", code, stdout.String())
+	}
+	if msg := stderr.String(); !strings.Contains(msg, b+":4:1") || !strings.Contains(msg, a+":2:1") || !strings.Contains(msg, "api.example.com/v1") {
+		t.Errorf("validate output does not name both claims:\n%s", msg)
+	}
+	if err := os.WriteFile(b, []byte("name: b\nstage: {name: b}\ncustomDomain: {domainName: api.example.com, path: v2}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run([]string{"validate", "--config", a, "--config", b}, &stdout, &stderr); code != 0 {
+		t.Fatalf("distinct mappings: exit %d; stderr %s", code, stderr.String())
+	}
+}
