@@ -4,10 +4,12 @@
 // codes, status codes and limits.
 //
 // Use New to define an API from Props (the Go mirror of SST's WebSocketApiProps), or NewFromFile
-// to load a config file (docs/config.md). Use Start or Run to serve it, URL,
-// ManagementEndpoint and SecureManagementEndpoint for its addresses (CAFile for the local CA that
-// the https:// and wss:// forms use), AddRoutes to add routes while it runs, and
-// PostToConnection, GetConnection and DeleteConnection to reach clients without HTTP.
+// to load a config file (docs/config.md). Use Start or Run to serve it, or NewGateway to serve
+// several APIs on one listener (told apart by custom domain, execute-api host name or stage;
+// docs/domains.md). Use URL, ManagementEndpoint, SecureManagementEndpoint, CustomDomainURL and
+// ExecuteAPIHost for its addresses (CAFile for the local CA that the https:// and wss:// forms
+// use), AddRoutes to add routes while it runs, and PostToConnection, GetConnection and
+// DeleteConnection to reach clients without HTTP.
 // Handlers are ordinary AWS Lambda handlers (see Handler).
 package switchboard
 

@@ -109,5 +109,9 @@ func syntaxProblem(name string, err error) Problem {
 		p.Line, _ = strconv.Atoi(m[1])
 		p.Message = "invalid YAML: " + m[2]
 	}
+	if strings.Contains(msg, "did not find expected alphabetic or numeric character") {
+		// yaml.v3 gives no line for a bad alias; the usual cause is a wildcard domain.
+		p.Message += ` (a value starting with "*" is an alias in YAML: quote a wildcard domain, customDomain: "*.example.com")`
+	}
 	return p
 }

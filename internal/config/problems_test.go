@@ -190,6 +190,8 @@ func TestEachKindOfMistake(t *testing.T) {
 			`c.yaml:1:1: customDomain.domainName: is required when customDomain is set`},
 		{"mapping path", "customDomain: {domainName: api.example.com, path: /v1}\n",
 			`c.yaml:1:45: customDomain.path: may contain letters, digits, $-_.+!*'() and / between levels (not first or last), at most 300 characters (AWS's rule for API mapping keys), got "/v1"`},
+		{"unquoted wildcard", "customDomain: *.example.com\n",
+			`c.yaml: invalid YAML: did not find expected alphabetic or numeric character (a value starting with "*" is an alias in YAML: quote a wildcard domain, customDomain: "*.example.com")`},
 		{"security policy", "customDomain: {domainName: api.example.com, securityPolicy: TLS_1_0}\n",
 			`c.yaml:1:45: customDomain.securityPolicy: must be TLS_1_2 or TLS_1_3 (API Gateway's security policies), got "TLS_1_0"`},
 		{"acme with files", "customDomain:\n  domainName: api.example.com\n  certificate: c.pem\n  key: k.pem\n  acme: {email: a@example.com}\n",
