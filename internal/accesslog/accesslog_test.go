@@ -46,6 +46,9 @@ func TestRenderFormats(t *testing.T) {
 		{"ids, times and the integration",
 			`$context.apiId/$context.stage $context.messageId $context.extendedRequestId $context.requestTimeEpoch $context.connectedAt $context.integrationLatency $context.integration.status $context.integration.integrationStatus`,
 			"abcdef1234/dev msg-1 req-1 1795262400000 1763726400000 12 201 200\n"},
+		{"the domain and its prefix (none for an address)",
+			`$context.domainName $context.domainPrefix`,
+			"127.0.0.1:3001 -\n"},
 		{"authorizer values, stringified",
 			`$context.authorizer.principalId $context.authorizer.tier $context.authorizer.missing`,
 			"user-1 2 -\n"},
@@ -109,5 +112,14 @@ func TestWriteErrorsAreReportedOnce(t *testing.T) {
 	}
 	if w.n != 3 || strings.Count(logs.String(), "disk full") != 1 {
 		t.Errorf("%d writes, log %q; want 3 writes and the error once", w.n, logs.String())
+	}
+}
+
+// TestDomainPrefixOfACustomDomain renders $context.domainPrefix for a wildcard tenant's host.
+func TestDomainPrefixOfACustomDomain(t *testing.T) {
+	e := entry()
+	e.Conn.DomainName = "tenant1.example.com:3001"
+	if got := render(t, "$context.domainName $context.domainPrefix", e); got != "tenant1.example.com:3001 tenant1\n" {
+		t.Errorf("got %q", got)
 	}
 }
