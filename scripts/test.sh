@@ -10,6 +10,8 @@ command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 /usr/bin/python3 -c 'import boto3' >/dev/null 2>&1 || need+=(python3-boto3)
 # The AWS CLI test runs Debian's CLI v2 at /usr/bin/aws (an `aws` earlier on PATH may be v1).
 /usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2' || need+=(awscli)
+# The ACME test (internal/edge) gets certificates from Debian's pebble ACME test server.
+[ -x /usr/bin/pebble ] || need+=(pebble)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -32,4 +34,6 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
+# pebble is installed above: its test must run, not skip.
+export SWITCHBOARD_REQUIRE_PEBBLE=1
 go test -race -count=1 -timeout 20m ./... "$@"
