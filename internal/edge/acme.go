@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"mime"
 	"net/http"
@@ -102,13 +103,13 @@ func NewACME(opts ACMEOptions) (*ACME, error) {
 	domain, ok := NormalizeHost(opts.Domain)
 	switch {
 	case strings.HasPrefix(opts.Domain, "*."):
-		return nil, fmt.Errorf("acme: %s is a wildcard domain, which the TLS-ALPN-01 challenge cannot validate; give the domain certificate and key files instead", opts.Domain)
+		return nil, fmt.Errorf("%s is a wildcard domain, which the TLS-ALPN-01 challenge cannot validate: give certificate and key files for it instead", opts.Domain)
 	case !ok || isIP(domain) || !strings.Contains(domain, "."):
-		return nil, fmt.Errorf("acme: %q is not a domain name a CA can certify", opts.Domain)
+		return nil, fmt.Errorf("%q is not a domain name an ACME CA can certify", opts.Domain)
 	}
 	if opts.Email != "" {
 		if addr, err := mail.ParseAddress(opts.Email); err != nil || addr.Address != opts.Email {
-			return nil, fmt.Errorf("acme: email %q is not an email address", opts.Email)
+			return nil, fmt.Errorf("email %q is not an email address", opts.Email)
 		}
 	}
 	directory := opts.Directory
@@ -117,13 +118,13 @@ func NewACME(opts ACMEOptions) (*ACME, error) {
 	}
 	u, err := url.Parse(directory)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("acme: directory %q is not an https:// URL", directory)
+		return nil, fmt.Errorf("directory %q is not an https:// URL", directory)
 	}
 	if opts.CacheDir == "" {
-		return nil, errors.New("acme: no cache directory to keep the certificate in")
+		return nil, errors.New("no cache directory to keep the ACME certificate in")
 	}
 	if opts.CAFile != "" && opts.HTTPClient != nil {
-		return nil, errors.New("acme: give a CA file or an HTTP client, not both")
+		return nil, errors.New("give a CA file or an HTTP client for the ACME CA, not both")
 	}
 	client := opts.HTTPClient
 	if client == nil {
@@ -163,14 +164,18 @@ func caClient(caFile string) (*http.Client, error) {
 	if caFile != "" {
 		data, err := os.ReadFile(caFile)
 		if err != nil {
-			return nil, fmt.Errorf("acme caFile %s: %w", caFile, err)
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is named once
+			}
+			return nil, fmt.Errorf("caFile %s: %w", caFile, err)
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(data) {
-			return nil, fmt.Errorf("acme caFile %s: no PEM certificate in the file", caFile)
+			return nil, fmt.Errorf("caFile %s: no PEM certificate in the file", caFile)
 		}
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
@@ -203,7 +208,7 @@ func (a *ACME) Protos() []string { return []string{ACMEProto} }
 // validation and gets the challenge certificate.
 func (a *ACME) Certificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 	if name, _ := NormalizeHost(hello.ServerName); name != a.domain {
-		return nil, fmt.Errorf("acme: certificate for %s asked for server name %q", a.domain, hello.ServerName)
+		return nil, fmt.Errorf("the ACME certificate of %s cannot serve server name %q", a.domain, hello.ServerName)
 	}
 	if len(hello.SupportedProtos) == 1 && hello.SupportedProtos[0] == ACMEProto {
 		return a.m.GetCertificate(hello)

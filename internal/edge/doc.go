@@ -5,7 +5,8 @@
 // local CA, or one from an ACME CA.
 //
 // Use NewTable to check a set of Sites for clashing claims and build the matching table,
-// NewRouter to serve it as an http.Handler, NewCerts for the listener's tls.Config, and
-// LoadFileCert for a custom domain's certificate files. The package knows nothing of what an
-// API does: a Site's Target serves what it is given.
+// NewRouter to serve it as an http.Handler, NewCerts for the listener's tls.Config,
+// LoadFileCert for a custom domain's certificate files, and NewACME for a certificate from an
+// ACME CA (the TLS-ALPN-01 challenge answered on the listener itself). The package knows
+// nothing of what an API does: a Site's Target serves what it is given.
 package edge
