@@ -151,7 +151,9 @@ func (g *Gateway) loadDomains() error {
 			}
 		}
 		if cd.ACME != nil && d.acme == nil {
-			d.acme, d.acmeFrom = cd.ACME, where(c, "customDomain.acme")
+			acme := *cd.ACME
+			acme.CAFile = resolvePath(c, acme.CAFile)
+			d.acme, d.acmeFrom = &acme, where(c, "customDomain.acme")
 		}
 		if d.acme != nil && d.certFile != "" {
 			problems = append(problems, fmt.Sprintf("%s: customDomain.acme: %s also has certificate files (%s): give the files or let ACME obtain the certificate", d.acmeFrom, cd.DomainName, d.fileFrom))
