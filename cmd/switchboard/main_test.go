@@ -128,10 +128,11 @@ func (b *recordingBackend) next(t *testing.T) string {
 	}
 }
 
-// startServe runs `switchboard serve` and returns the process and the WebSocket URL it prints.
-func startServe(t *testing.T, config string) (*exec.Cmd, string, *bytes.Buffer) {
+// runServe runs `switchboard serve` with args and hands each line it prints to line until line
+// returns true; the rest of its output is discarded. The process is killed with the test.
+func runServe(t *testing.T, line func(string) bool, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--config", config, "--listen", "127.0.0.1:0")
+	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -143,26 +144,31 @@ func startServe(t *testing.T, config string) (*exec.Cmd, string, *bytes.Buffer) 
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	sc := bufio.NewScanner(stdout)
+	for sc.Scan() && !line(sc.Text()) {
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	return cmd, stderr
+}
+
+// startServe runs `switchboard serve` and returns the process and the WebSocket URL it prints.
+func startServe(t *testing.T, config string) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
 	var url, mgmt string
-	for sc.Scan() {
-		line := sc.Text()
+	cmd, stderr := runServe(t, func(line string) bool {
 		if v, ok := strings.CutPrefix(line, "WebSocket URL:"); ok {
 			url = strings.TrimSpace(v)
 		}
 		if v, ok := strings.CutPrefix(line, "Management endpoint:"); ok {
 			mgmt = strings.TrimSpace(v)
 		}
-		if url != "" && mgmt != "" {
-			break
-		}
-	}
+		return url != "" && mgmt != ""
+	}, "--config", config, "--listen", "127.0.0.1:0")
 	if url == "" || !strings.HasPrefix(url, "ws://127.0.0.1:") || !strings.HasSuffix(url, "/prod") {
 		t.Fatalf("serve printed no WebSocket URL (got %q); stderr:\n%s", url, stderr)
 	}
 	if want := "http" + strings.TrimPrefix(url, "ws") + "/@connections/{connectionId}"; !strings.HasPrefix(mgmt, want) {
 		t.Fatalf("management endpoint %q, want %q", mgmt, want)
 	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
 	return cmd, url, stderr
 }
 
@@ -265,32 +271,19 @@ func TestServeSeveralAPIs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cmd := exec.Command(binary, "serve", "--config", chatFile, "--config", coreFile, "--listen", "127.0.0.1:0")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr := &bytes.Buffer{}
-	cmd.Stderr = stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	sc := bufio.NewScanner(stdout)
 	var urls, domains []string
-	for sc.Scan() && len(domains) < 2 {
-		line := sc.Text()
+	_, stderr := runServe(t, func(line string) bool {
 		if v, ok := strings.CutPrefix(line, "WebSocket URL:"); ok {
 			urls = append(urls, strings.TrimSpace(v))
 		}
 		if v, ok := strings.CutPrefix(line, "Custom domain URL:"); ok {
 			domains = append(domains, strings.TrimSpace(v))
 		}
-	}
+		return len(domains) == 2
+	}, "--config", chatFile, "--config", coreFile, "--listen", "127.0.0.1:0")
 	if len(urls) != 2 || len(domains) != 2 {
 		t.Fatalf("serve printed URLs %q and custom domain URLs %q; stderr:\n%s", urls, domains, stderr)
 	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
 	port := strings.TrimPrefix(urls[0][:strings.LastIndex(urls[0], "/")], "ws://127.0.0.1:")
 	if want := "wss://api.example.com:" + port + "/chat"; domains[0] != want {
 		t.Errorf("custom domain URL %q, want %q", domains[0], want)
