@@ -3,7 +3,6 @@ package app
 import (
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/switchboardhq/switchboard/internal/auth/iam"
 	"github.com/switchboardhq/switchboard/internal/auth/policy"
@@ -59,24 +58,12 @@ func (a *App) managementStatement() policy.Statement {
 	return iam.ManagementAPIStatement(a.cfg.Region, a.cfg.AccountID, a.cfg.APIID, a.cfg.Stage.Name)
 }
 
-// permissionStatements turns SST permissions into IAM statements: a service name ("s3") allows
-// "s3:*" on everything, an action ("dynamodb:GetItem") allows that action on everything, an ARN
-// allows every action on that resource, and a statement is taken as written.
+// permissionStatements turns SST permissions into IAM statements (config.Permission.Statement).
 func permissionStatements(perms []config.Permission) []policy.Statement {
-	var out []policy.Statement
+	out := make([]policy.Statement, 0, len(perms))
 	for _, p := range perms {
-		switch s := p.String; {
-		case s == "":
-			out = append(out, policy.Statement{Effect: policy.Effect(p.Effect), Action: p.Actions, Resource: p.Resources})
-		case s == "*":
-			out = append(out, policy.Statement{Effect: policy.Allow, Action: []string{"*"}, Resource: []string{"*"}})
-		case strings.HasPrefix(s, "arn:"):
-			out = append(out, policy.Statement{Effect: policy.Allow, Action: []string{"*"}, Resource: []string{s}})
-		case strings.Contains(s, ":"):
-			out = append(out, policy.Statement{Effect: policy.Allow, Action: []string{s}, Resource: []string{"*"}})
-		default:
-			out = append(out, policy.Statement{Effect: policy.Allow, Action: []string{s + ":*"}, Resource: []string{"*"}})
-		}
+		effect, actions, resources := p.Statement()
+		out = append(out, policy.Statement{Effect: policy.Effect(effect), Action: actions, Resource: resources})
 	}
 	return out
 }

@@ -144,7 +144,7 @@ func (f *function) lambdaFunction() (*lambda.Function, error) {
 	fn, err := lambda.New(lambda.Options{
 		Name:      f.name,
 		Config:    f.cfg,
-		Root:      a.cfg.Dir(),
+		Root:      functionRoot(a.cfg, f.cfg),
 		CacheDir:  a.cacheDir(),
 		Region:    a.cfg.Region,
 		AccountID: a.cfg.AccountID,
@@ -343,4 +343,13 @@ func (a *App) grantLocked(f *function, perms []config.Permission) error {
 	}
 	f.attached = append(f.attached, perms...)
 	return nil
+}
+
+// functionRoot is the directory fn's handler is relative to: its own Root (a template function's
+// code directory), else the config's directory.
+func functionRoot(cfg *config.Config, fn *config.Function) string {
+	if fn.Root != "" {
+		return fn.Root
+	}
+	return cfg.Dir()
 }

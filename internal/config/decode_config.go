@@ -95,11 +95,12 @@ func (d *decoder) customDomain(path string, v *yaml.Node, cd *CustomDomain) {
 			"key":              d.str(&cd.KeyFile),
 			"securityPolicy":   d.str(&cd.SecurityPolicy),
 			"acme":             func(p string, v *yaml.Node) { d.acme(p, v, &cd.ACME) },
+			"certificateArn":   d.str(&cd.CertificateARN),
 		})
 	default:
 		s, ok := scalarText(v, false)
 		if !ok {
-			d.wrongType(path, v, "a domain name or a mapping with domainName, path, certificate, key, securityPolicy, acme, hostedZone and isExternalDomain")
+			d.wrongType(path, v, "a domain name or a mapping with domainName, path, certificate, key, securityPolicy, acme, certificateArn, hostedZone and isExternalDomain")
 			return
 		}
 		cd.DomainName = s

@@ -33,6 +33,33 @@ func Parse(name string, data []byte) (*Config, error) {
 	if len(probs) > 0 {
 		return nil, probs.asError()
 	}
+	return FromTree(name, root)
+}
+
+// ReadTree parses data into the root node of its one document, as JSON when asJSON is set and as
+// YAML otherwise, keeping the line and column of every node (YAML tags such as !Ref stay on their
+// nodes); the root is nil when data holds no document. A syntax error is a Problems error citing
+// name and the line. Templates (internal/template) read their files with it.
+func ReadTree(name string, data []byte, asJSON bool) (*yaml.Node, error) {
+	var root *yaml.Node
+	var probs Problems
+	if asJSON {
+		root, probs = parseJSON(name, data)
+	} else {
+		root, probs = parseYAML(name, data)
+	}
+	if err := probs.asError(); err != nil {
+		return nil, err
+	}
+	return root, nil
+}
+
+// FromTree decodes root, a mapping in the shape of a config file, as Parse decodes a file called
+// name: it applies defaults, runs every check and reports each problem at the line and column of
+// the node it is about. A translator that builds such a tree from another format, giving each
+// node the position of what it came from, gets the config's validation with positions in its own
+// file.
+func FromTree(name string, root *yaml.Node) (*Config, error) {
 	src := &source{file: name, pos: make(map[string]position)}
 	d := newDecoder(src)
 	c := &Config{File: name}
@@ -41,7 +68,7 @@ func Parse(name string, data []byte) (*Config, error) {
 		return nil, d.probs.asError()
 	}
 	ApplyDefaults(c)
-	probs = d.probs
+	probs := d.probs
 	for _, p := range check(c, src) {
 		if !d.covers(p.Key) {
 			probs = append(probs, p)

@@ -9,7 +9,7 @@ import (
 // MergeFunction combines defaults.function with a route's function the way SST does:
 // environment, permissions and layers are merged (the route wins when both set the same
 // environment variable; lists are concatenated, defaults first, dropping later duplicates), and
-// every other prop (handler, runtime, timeout, memory, reservedConcurrency) is the route's when
+// every other prop (handler, runtime, timeout, memory, reservedConcurrency, Root) is the route's when
 // set, else the default's. Either argument may be nil; the result is nil only when both are. The
 // result shares no maps or slices with the arguments.
 func MergeFunction(defaults, route *Function) *Function {
@@ -29,6 +29,7 @@ func MergeFunction(defaults, route *Function) *Function {
 		Timeout:             either(r.Timeout, d.Timeout),
 		MemoryMB:            either(r.MemoryMB, d.MemoryMB),
 		ReservedConcurrency: either(r.ReservedConcurrency, d.ReservedConcurrency),
+		Root:                either(r.Root, d.Root),
 		Environment:         mergeEnvironment(d.Environment, r.Environment),
 		Permissions:         clonePermissions(concatUnique(d.Permissions, r.Permissions, permissionIdentity)),
 		Layers:              concatUnique(d.Layers, r.Layers, func(s string) string { return s }),

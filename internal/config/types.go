@@ -114,6 +114,11 @@ type Function struct {
 	Layers []string
 	// ReservedConcurrency caps concurrent invocations (key `reservedConcurrency`). Zero means unset.
 	ReservedConcurrency int
+	// Root is the directory the handler is relative to and the workers' working directory and
+	// LAMBDA_TASK_ROOT; "" means the config's directory (Dir). No file key sets it: templates set
+	// it to a function's code directory (SAM CodeUri, a CDK asset), as Lambda unpacks the code
+	// there.
+	Root string
 }
 
 // Permission is one SST permission: a string (`"s3"`, `"dynamodb:GetItem"`, an ARN) or an IAM
@@ -190,6 +195,9 @@ type CustomDomain struct {
 	SecurityPolicy string
 	// ACME obtains the certificate from an ACME CA (key `acme`); nil for none.
 	ACME *ACME
+	// CertificateARN is the ACM certificate of the domain on AWS (key `certificateArn`): used by
+	// `switchboard synth` and read from templates; it has no local meaning.
+	CertificateARN string
 }
 
 // ACME is the `customDomain.acme` key: `{email, directory, caFile}`, or `true` for Let's

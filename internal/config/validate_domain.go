@@ -11,7 +11,9 @@ var (
 	domainPattern = regexp.MustCompile(`^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
 	// mappingPathPattern is AWS's rule for API mapping keys: letters, digits and $-_.+!*'(),
 	// with / between the levels of a multi-level key.
-	mappingPathPattern = regexp.MustCompile(`^[A-Za-z0-9$\-_.+!*'()]+(/[A-Za-z0-9$\-_.+!*'()]+)*$`)
+	// certificateARNPattern is an ACM certificate's ARN.
+	certificateARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$`)
+	mappingPathPattern    = regexp.MustCompile(`^[A-Za-z0-9$\-_.+!*'()]+(/[A-Za-z0-9$\-_.+!*'()]+)*$`)
 )
 
 // customDomain checks the custom domain: its name, hosted zone, mapping path and TLS files.
@@ -53,6 +55,9 @@ func (ck *checker) customDomain() {
 				ck.add("customDomain.acme.directory", "must be an https:// URL of an ACME directory, got %q", a.Directory)
 			}
 		}
+	}
+	if d.CertificateARN != "" && !certificateARNPattern.MatchString(d.CertificateARN) {
+		ck.add("customDomain.certificateArn", `must be an ACM certificate ARN like "arn:aws:acm:us-east-1:123456789012:certificate/…", got %q`, d.CertificateARN)
 	}
 	if (d.CertificateFile == "") != (d.KeyFile == "") {
 		if d.CertificateFile == "" {
