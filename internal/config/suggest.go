@@ -95,3 +95,7 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Suggest returns the entry of valid that name most likely means (a different case, a typo, a
+// prefix), or "": the "did you mean" of config problems, for other readers of definitions.
+func Suggest(name string, valid []string) string { return suggest(name, valid) }
