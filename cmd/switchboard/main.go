@@ -2,6 +2,7 @@
 //
 //	switchboard serve --config FILE [--listen HOST:PORT]   serve the stage
 //	switchboard validate --config FILE                     check a config file
+//	switchboard synth --config FILE [--out FILE] [--format yaml|json]   write a SAM template
 //	switchboard bench [flags] URL                          load-test a WebSocket API
 package main
 
@@ -19,6 +20,7 @@ import (
 const usage = `usage:
   switchboard serve --config FILE [--listen HOST:PORT] [--log-level LEVEL] [--log-format text|json]
   switchboard validate --config FILE
+  switchboard synth --config FILE [--out FILE] [--format yaml|json]
   switchboard bench [flags] URL      (switchboard bench -h for flags)
 `
 
@@ -38,6 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "validate":
 		return validate(args[1:], stdout, stderr)
+	case "synth":
+		return synth(args[1:], stdout, stderr)
 	case "bench":
 		ctx, stop := signalContext()
 		defer stop()

@@ -1,7 +1,6 @@
 package template
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -17,8 +16,8 @@ var integrationURI = regexp.MustCompile(`^arn:[a-z-]+:apigateway:[a-z0-9-]+:lamb
 
 // wsAPI is a WebSocket API of the template and the resources that belong to it.
 type wsAPI struct {
-	r                                                                  *resource
-	id                                                                 string
+	r                                                                     *resource
+	id                                                                    string
 	routes, integrations, authorizers, stages, responses, mappings, other []*resource
 }
 
@@ -571,5 +570,3 @@ func (t *tmpl) translateMapping(a *wsAPI, st *resource, o *apiOut, domains map[s
 		}
 	}
 }
-
-var _ = fmt.Sprint

@@ -99,3 +99,14 @@ func Prepare(ctx context.Context, spec Spec) (*Prepared, error) {
 		return preparePython(ctx, spec)
 	}
 }
+
+// Infer returns the runtime family of a handler under root: the configured runtime's (KindOf)
+// when runtime is set, else the one whose files are found (see Prepare's inference). It builds
+// nothing; `switchboard synth` uses it to pick a Lambda runtime.
+func Infer(root, handler, runtime string) (Kind, error) {
+	kind, err := KindOf(runtime)
+	if err != nil || kind != "" {
+		return kind, err
+	}
+	return infer(Spec{Root: root, Handler: handler})
+}
