@@ -111,25 +111,7 @@ func ValidateFile(path string) error { return ValidateFiles(path) }
 // ValidateFiles checks config files that are to be served together: each file as ValidateFile
 // does, and that no two APIs answer the same host and path (a clash names both files and
 // lines). It returns every problem at once, nil when all is valid.
-func ValidateFiles(paths ...string) error {
-	var errs []error
-	var cfgs []*config.Config
-	for _, p := range paths {
-		cfg, err := config.Load(p)
-		if err == nil {
-			err = cfg.Unsupported(app.Supported)
-		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		cfgs = append(cfgs, cfg)
-	}
-	if len(errs) == 0 {
-		errs = append(errs, app.CheckClashes(cfgs))
-	}
-	return errors.Join(errs...)
-}
+func ValidateFiles(paths ...string) error { return ValidateAll(paths, "", TemplateOptions{}) }
 
 func collect(opts []Option) *options {
 	o := &options{}

@@ -51,25 +51,43 @@ func NewFromTemplate(path string, opts TemplateOptions, options ...Option) ([]*A
 }
 
 // ValidateTemplate checks a template without running it: syntax, intrinsic functions, references,
-// resources, and the configs made of it, as NewFromTemplate would. It returns nil when valid.
+// resources, and the APIs made of it, as NewFromTemplate would. It returns nil when valid.
 func ValidateTemplate(path string, opts TemplateOptions) error {
-	res, err := loadTemplate(path, opts)
-	if err != nil {
-		return err
+	return ValidateAll(nil, path, opts)
+}
+
+// ValidateAll checks config files and a template ("" for none) that are to be served together,
+// as `switchboard validate` does: each file's problems, the template's, features this build
+// cannot run yet, and that no two of their APIs answer the same host and path. It returns every
+// problem at once, nil when all is valid.
+func ValidateAll(configPaths []string, templatePath string, opts TemplateOptions) error {
+	var errs []error
+	var cfgs []*config.Config
+	for _, p := range configPaths {
+		cfg, err := config.Load(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		cfgs = append(cfgs, cfg)
 	}
-	var probs config.Problems
-	for _, cfg := range res.APIs {
-		var ps config.Problems
-		if err := cfg.Unsupported(app.Supported); errors.As(err, &ps) {
-			probs = append(probs, ps...)
-		} else if err != nil {
-			return err
+	if templatePath != "" {
+		res, err := loadTemplate(templatePath, opts)
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			cfgs = append(cfgs, res.APIs...)
 		}
 	}
-	if len(probs) > 0 {
-		return probs
+	for _, cfg := range cfgs {
+		if err := cfg.Unsupported(app.Supported); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return nil
+	if len(errs) == 0 {
+		errs = append(errs, app.CheckClashes(cfgs))
+	}
+	return errors.Join(errs...)
 }
 
 // loadTemplate reads a template and refuses one without a WebSocket API.

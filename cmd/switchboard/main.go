@@ -1,8 +1,11 @@
 // Command switchboard serves WebSocket APIs defined like Amazon API Gateway's.
 //
 //	switchboard serve --config FILE [--listen HOST:PORT]   serve the stage
-//	switchboard validate --config FILE                     check a config file
-//	switchboard synth --config FILE [--out FILE] [--format yaml|json]   write a SAM template
+//	switchboard serve --template FILE [--parameter-overrides K=V ...] [--env-vars FILE]
+//	                                                       serve a SAM/CloudFormation/CDK/serverless.yml definition
+//	switchboard validate --config FILE | --template FILE   check a config file or template
+//	switchboard synth --config FILE [--out FILE] [--format yaml|json]
+//	                                                       write a SAM template that deploys the API to AWS
 //	switchboard bench [flags] URL                          load-test a WebSocket API
 package main
 
@@ -18,8 +21,9 @@ import (
 )
 
 const usage = `usage:
-  switchboard serve --config FILE [--listen HOST:PORT] [--log-level LEVEL] [--log-format text|json]
-  switchboard validate --config FILE
+  switchboard serve [--config FILE ...] [--template FILE [--parameter-overrides Key=Value ...] [--env-vars FILE]]
+                    [--listen HOST:PORT] [--log-level LEVEL] [--log-format text|json]
+  switchboard validate [--config FILE ...] [--template FILE [--parameter-overrides Key=Value ...] [--env-vars FILE]]
   switchboard synth --config FILE [--out FILE] [--format yaml|json]
   switchboard bench [flags] URL      (switchboard bench -h for flags)
 `

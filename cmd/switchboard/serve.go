@@ -25,15 +25,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var configs configFlags
-	fs.Var(&configs, "config", "config file (YAML or JSON); repeat it to serve several APIs on one listener; required")
+	fs.Var(&configs, "config", "config file (YAML or JSON); repeat it to serve several APIs on one listener")
+	var tf templateFlags
+	tf.register(fs)
 	listen := fs.String("listen", "", "HOST:PORT to listen on (default: the first config's server.listen, else 127.0.0.1:3001)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	format := fs.String("log-format", "text", "log format: text or json")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if len(configs) == 0 || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "switchboard serve: --config FILE is required (repeat it for several APIs) and takes no arguments")
+	if (len(configs) == 0 && tf.path == "") || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "switchboard serve: --config FILE (repeat it for several APIs) or --template FILE is required, and it takes no arguments")
 		return 2
 	}
 	logger, err := newLogger(stderr, *level, *format)
@@ -56,6 +58,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		apis = append(apis, api)
 	}
+	sources := append([]string(nil), configs...)
+	if tf.path != "" {
+		l := logger
+		if len(configs) > 0 {
+			l = logger.With("api", tf.path)
+		}
+		tapis, err := switchboard.NewFromTemplate(tf.path, tf.options(), switchboard.WithLogger(l))
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for range tapis {
+			sources = append(sources, tf.path)
+		}
+		apis = append(apis, tapis...)
+	}
 	if len(errs) > 0 {
 		fmt.Fprintf(stderr, "switchboard serve: %s\n", errors.Join(errs...))
 		return 1
@@ -74,7 +91,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			if i > 0 {
 				fmt.Fprintln(stdout)
 			}
-			fmt.Fprintf(stdout, "API:                  %s (%s)\n", api.Name(), configs[i])
+			fmt.Fprintf(stdout, "API:                  %s (%s)\n", api.Name(), sources[i])
 		}
 		printURLs(stdout, api)
 	}
@@ -117,20 +134,25 @@ func validate(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var configs configFlags
-	fs.Var(&configs, "config", "config file (YAML or JSON); repeat it to check APIs served together; required")
+	fs.Var(&configs, "config", "config file (YAML or JSON); repeat it to check APIs served together")
+	var tf templateFlags
+	tf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if len(configs) == 0 || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "switchboard validate: --config FILE is required (repeat it for several APIs) and takes no arguments")
+	if (len(configs) == 0 && tf.path == "") || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "switchboard validate: --config FILE (repeat it for several APIs) or --template FILE is required, and it takes no arguments")
 		return 2
 	}
-	if err := switchboard.ValidateFiles(configs...); err != nil {
+	if err := switchboard.ValidateAll(configs, tf.path, tf.options()); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
 	for _, c := range configs {
 		fmt.Fprintf(stdout, "%s: valid\n", c)
+	}
+	if tf.path != "" {
+		fmt.Fprintf(stdout, "%s: valid\n", tf.path)
 	}
 	return 0
 }

@@ -17,13 +17,11 @@ type templateFlags struct {
 	envVars string
 }
 
-// register adds the flags to fs; withRun adds --env-vars (serve's only).
-func (tf *templateFlags) register(fs *flag.FlagSet, withRun bool) {
+// register adds the flags to fs.
+func (tf *templateFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&tf.path, "template", "", "SAM/CloudFormation template (YAML or JSON, e.g. cdk.out/App.template.json) or serverless.yml")
 	fs.Var(&tf.params, "parameter-overrides", "template parameters as Key=Value (repeatable; several in one argument separated by spaces; SAM CLI's ParameterKey=K,ParameterValue=V too)")
-	if withRun {
-		fs.StringVar(&tf.envVars, "env-vars", "", "SAM CLI environment variables file (JSON) for the template's functions")
-	}
+	fs.StringVar(&tf.envVars, "env-vars", "", "SAM CLI environment variables file (JSON) for the template's functions")
 }
 
 // options returns the template options the flags give.
