@@ -226,7 +226,13 @@ func (t *tmpl) translateRoute(a *wsAPI, r *resource, o *apiOut, routes *yaml.Nod
 	}
 	path := "routes." + routeKey
 	route := mapping(kk)
-	o.set(routes, "routes", routeKey, kk, route, origin{key: base + ".RouteKey"})
+	// The route joins the API once its target is known: a route whose target is wrong is
+	// reported once, for its Target.
+	defer func() {
+		if _, target := lookup(route, "function"); target != nil || get(route, "url") != nil {
+			o.set(routes, "routes", routeKey, kk, route, origin{key: base + ".RouteKey"})
+		}
+	}()
 	t.notesFor(r, props, "RouteKey", "AuthorizationType", "AuthorizerId", "Target", "RouteResponseSelectionExpression", "OperationName")
 
 	// Authorization: only $connect may have it, as on AWS.

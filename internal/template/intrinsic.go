@@ -262,7 +262,11 @@ func (e *evaluator) call(c call, key string) *yaml.Node {
 		return nil
 	}
 	hint := ""
-	if s := config.Suggest(c.fn, functions); s != "" {
+	names := functions
+	if strings.HasPrefix(c.fn, "!") {
+		names = keysOf(shortForms)
+	}
+	if s := config.Suggest(c.fn, names); s != "" {
 		hint = fmt.Sprintf(" (did you mean %s?)", s)
 	}
 	e.problem(c.at, key, "unknown intrinsic function %s%s", c.fn, hint)

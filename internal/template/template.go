@@ -411,6 +411,9 @@ func (t *tmpl) readResources() {
 			t.probs.add(t.file, e.key, key, "duplicate logical id %s (first on line %d)", id, t.resources[id].key.Line)
 			continue
 		}
+		if k, _ := lookup(get(t.root, "Parameters"), id); k != nil {
+			t.probs.add(t.file, e.key, key, "%s is also the name of a parameter (line %d): logical ids and parameter names must differ", id, k.Line)
+		}
 		n := deref(e.value)
 		r := &resource{id: id, key: e.key, node: n, active: true}
 		if n == nil || n.Kind != yaml.MappingNode {
