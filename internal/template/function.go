@@ -343,6 +343,9 @@ func (t *tmpl) statement(s *yaml.Node, key string) *yaml.Node {
 func (t *tmpl) managementGrant(s *yaml.Node) bool {
 	list := func(n *yaml.Node) []string {
 		var out []string
+		if n == nil {
+			return nil
+		}
 		if isScalar(n) {
 			return []string{n.Value}
 		}

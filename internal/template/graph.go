@@ -22,7 +22,7 @@ func (t *tmpl) checkReferences() {
 				deps[id] = append(deps[id], to)
 			}
 		}
-		t.collectRefs(r.raw, "Resources."+id+".Properties", add, 0)
+		t.collectRefs(r.raw, add, map[*yaml.Node]bool{}, 0)
 		if _, dn := lookup(r.node, "DependsOn"); dn != nil {
 			items := []*yaml.Node{deref(dn)}
 			if deref(dn).Kind == yaml.SequenceNode {
@@ -79,12 +79,14 @@ func (t *tmpl) checkReferences() {
 	}
 }
 
-// collectRefs calls add for each resource that n refers to.
-func (t *tmpl) collectRefs(n *yaml.Node, key string, add func(string), depth int) {
+// collectRefs calls add for each resource that n refers to, visiting each node once (YAML
+// aliases may make a small tree reach the same nodes many times).
+func (t *tmpl) collectRefs(n *yaml.Node, add func(string), seen map[*yaml.Node]bool, depth int) {
 	n = deref(n)
-	if n == nil || depth > maxDepth {
+	if n == nil || depth > maxDepth || seen[n] {
 		return
 	}
+	seen[n] = true
 	if c, ok := asCall(n, false); ok {
 		arg := deref(c.arg)
 		switch c.fn {
@@ -123,7 +125,7 @@ func (t *tmpl) collectRefs(n *yaml.Node, key string, add func(string), depth int
 		}
 	}
 	for _, c := range n.Content {
-		t.collectRefs(c, key, add, depth+1)
+		t.collectRefs(c, add, seen, depth+1)
 	}
 }
 
