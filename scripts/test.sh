@@ -29,6 +29,21 @@ if ! "$node_bin" -e 'const [a, b] = process.versions.node.split(".").map(Number)
   exit 1
 fi
 
+# The template tests synthesize a CDK app offline (aws-cdk-lib, constructs) and check synth's output
+# against the CloudFormation resource specification (@aws-cdk/aws-service-spec). The packages are
+# installed once into a cache directory that the tests find (SWITCHBOARD_TEST_NPM, default
+# ~/.cache/switchboard-test/npm).
+npm_dir="${SWITCHBOARD_TEST_NPM:-${XDG_CACHE_HOME:-$HOME/.cache}/switchboard-test/npm}"
+npm_pkgs=(aws-cdk-lib@2.276.0 constructs@10.8.1 @aws-cdk/aws-service-spec@0.1.216)
+if [ ! -f "$npm_dir/.installed-2.276.0" ]; then
+  echo "test.sh: installing ${npm_pkgs[*]} into $npm_dir"
+  mkdir -p "$npm_dir"
+  [ -f "$npm_dir/package.json" ] || echo '{"private": true}' > "$npm_dir/package.json"
+  (cd "$npm_dir" && timeout 600 npm install --no-audit --no-fund --loglevel=error "${npm_pkgs[@]}" >/dev/null) &&
+    touch "$npm_dir/.installed-2.276.0"
+fi
+export SWITCHBOARD_TEST_NPM="$npm_dir"
+
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1

@@ -403,7 +403,11 @@ func (s *synth) function(id, key string, f *config.Function) {
 			codeDir = "."
 		}
 		if family == "nodejs" {
-			if entry := typeScriptEntry(filepath.Join(root, filepath.FromSlash(codeDir)), handler); entry != "" {
+			dir := filepath.FromSlash(codeDir)
+			if !filepath.IsAbs(dir) {
+				dir = filepath.Join(root, dir)
+			}
+			if entry := typeScriptEntry(dir, handler); entry != "" {
 				metadata = obj("BuildMethod", "esbuild", "BuildProperties", obj("EntryPoints", []string{entry}))
 			}
 		}
@@ -452,8 +456,12 @@ func (s *synth) function(id, key string, f *config.Function) {
 	if metadata != nil {
 		extra = append(extra, "Metadata", metadata)
 	}
+	code := filepath.FromSlash(codeDir)
+	if !filepath.IsAbs(code) {
+		code = filepath.Join(root, code)
+	}
 	s.add(id, "AWS::Serverless::Function", obj(
-		"CodeUri", s.relPath(filepath.Join(root, filepath.FromSlash(codeDir))),
+		"CodeUri", s.relPath(code),
 		"Handler", handler,
 		"Runtime", runtime,
 		"MemorySize", memory,

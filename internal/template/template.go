@@ -2,6 +2,7 @@ package template
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -59,6 +60,40 @@ func pseudoDefaults() map[string]string {
 		"AWS::AccountId": config.DefaultAccountID,
 		"AWS::StackName": "local",
 	}
+}
+
+// cdkStackName returns the stack name that `cdk deploy` would use for a template of a cdk.out
+// directory (its manifest.json names each stack's template), or "".
+func cdkStackName(templatePath string) string {
+	base := filepath.Base(templatePath)
+	if !strings.HasSuffix(base, ".template.json") {
+		return ""
+	}
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(templatePath), "manifest.json"))
+	if err != nil {
+		return ""
+	}
+	var m struct {
+		Artifacts map[string]struct {
+			Type       string `json:"type"`
+			Properties struct {
+				TemplateFile string `json:"templateFile"`
+				StackName    string `json:"stackName"`
+			} `json:"properties"`
+		} `json:"artifacts"`
+	}
+	if json.Unmarshal(data, &m) != nil {
+		return ""
+	}
+	for id, a := range m.Artifacts {
+		if a.Type == "aws:cloudformation:stack" && a.Properties.TemplateFile == base {
+			if a.Properties.StackName != "" {
+				return a.Properties.StackName
+			}
+			return id
+		}
+	}
+	return ""
 }
 
 // tmpl is one template being read.
@@ -212,6 +247,9 @@ func (t *tmpl) transforms() {
 // pseudoParameters sets the pseudo parameters from the defaults and the overrides.
 func (t *tmpl) pseudoParameters() {
 	vals := pseudoDefaults()
+	if name := cdkStackName(t.file); name != "" {
+		vals["AWS::StackName"] = name
+	}
 	for k, v := range t.opts.Parameters {
 		if _, ok := vals[k]; ok {
 			vals[k] = v
