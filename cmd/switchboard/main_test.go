@@ -338,3 +338,187 @@ func TestValidateSeveralFiles(t *testing.T) {
 		t.Fatalf("distinct mappings: exit %d; stderr %s", code, stderr.String())
 	}
 }
+
+// writeFiles writes files (path -> content) under a temporary directory and returns it.
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// templateWithURLRoute is a SAM-style template whose route is an HTTP_PROXY integration with a
+// parameter for the backend's URL, and the stage's name a parameter too.
+const templateWithURLRoute = `Parameters:
+  Backend: {Type: String}
+  StageName: {Type: String, Default: dev}
+Resources:
+  Api:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: cli, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
+  ConnectRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Api, RouteKey: $connect, Target: !Sub 'integrations/${Backend}Integ'}
+  Integ:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties: {ApiId: !Ref Api, IntegrationType: HTTP_PROXY, IntegrationMethod: POST, IntegrationUri: !Ref Backend}
+  DisconnectRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref Api, RouteKey: $disconnect, Target: !Join ['/', [integrations, !Ref Integ]]}
+  Stage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref Api, StageName: !Ref StageName, AutoDeploy: true}
+  Table:
+    Type: AWS::DynamoDB::Table
+`
+
+func TestServeTemplateWithAConfig(t *testing.T) {
+	b := newBackend(t, false)
+	tpl := strings.Replace(templateWithURLRoute, "!Sub 'integrations/${Backend}Integ'", "!Sub 'integrations/${Integ}'", 1)
+	dir := writeFiles(t, map[string]string{"template.yaml": tpl})
+	other := writeConfig(t, fmt.Sprintf("name: other\nstage: {name: other}\nroutes:\n  $connect: {type: url, url: '%s'}\n", b.URL))
+	cmd := exec.Command(binary, "serve", "--config", other, "--template", filepath.Join(dir, "template.yaml"),
+		"--parameter-overrides", "Backend="+b.URL+" StageName=prod", "--listen", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	var urls []string
+	sc := bufio.NewScanner(stdout)
+	for len(urls) < 2 && sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "WebSocket URL:"); ok {
+			urls = append(urls, strings.TrimSpace(v))
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	if len(urls) != 2 || !strings.HasSuffix(urls[0], "/other") || !strings.HasSuffix(urls[1], "/prod") {
+		t.Fatalf("serve printed URLs %v; stderr:\n%s", urls, stderr.String())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, urls[1], nil)
+	if err != nil {
+		t.Fatalf("dial the template's API: %v", err)
+	}
+	if e := b.next(t); e != "CONNECT 0" {
+		t.Fatalf("backend got %q", e)
+	}
+	c.Close(websocket.StatusNormalClosure, "")
+	if e := b.next(t); e != "DISCONNECT 1000" {
+		t.Fatalf("backend got %q", e)
+	}
+	// The resource it does not run is listed once at start-up.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(stderr.String(), "resource=Table"); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the table is not listed as not run:\n%s", stderr.String())
+		}
+	}
+	if n := strings.Count(stderr.String(), "resource=Table"); n != 1 {
+		t.Errorf("the table is listed %d times", n)
+	}
+}
+
+func TestValidateTemplateReportsEveryProblem(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"template.yaml": templateWithURLRoute + `  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: missing/
+      Handler: app.handler
+      Runtime: java21
+      Environment:
+        Variables:
+          A: !GetAtt Nope.Arn
+`})
+	path := filepath.Join(dir, "template.yaml")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"validate", "--template", path}, &stdout, &stderr); code != 1 {
+		t.Fatalf("exit %d, want 1; stdout %s", code, stdout.String())
+	}
+	for _, want := range []string{
+		"template.yaml:2:3: Parameters.Backend: has no Default: give its value with --parameter-overrides Backend=VALUE",
+		"template.yaml:8:3: Resources.ConnectRoute.Properties.Target: route $connect needs a Target",
+		"template.yaml:30:14: Resources.Fn.Properties.Environment.Variables.A: Fn::GetAtt Nope.Arn: no resource named Nope",
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("validate output lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	stdout.Reset()
+	stderr.Reset()
+	fixed := strings.Replace(templateWithURLRoute, "!Sub 'integrations/${Backend}Integ'", "!Sub 'integrations/${Integ}'", 1)
+	os.WriteFile(path, []byte(fixed), 0o644)
+	if code := run([]string{"validate", "--template", path, "--parameter-overrides", "ParameterKey=Backend,ParameterValue=https://backend.example.com/"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("valid template: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "template.yaml: valid") {
+		t.Errorf("stdout %q", stdout.String())
+	}
+}
+
+func TestSynthCommand(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"switchboard.yaml": "name: synthed\nstage: {name: prod}\nroutes:\n  $default: {function: src/app.handler, returnResponse: true}\n  remote: {type: url, url: 'https://backend.example.com/ws'}\n",
+		"src/app.mjs":      "export const handler = async (e) => ({ statusCode: 200, body: e.body });\n",
+	})
+	cfg := filepath.Join(dir, "switchboard.yaml")
+	out := filepath.Join(dir, "deploy", "template.json")
+	os.MkdirAll(filepath.Dir(out), 0o755)
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"synth", "--config", cfg, "--out", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("synth: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "warning:") || !strings.Contains(stderr.String(), "routes.remote.url: becomes an HTTP_PROXY integration") {
+		t.Errorf("no warning about the url route: %s", stderr.String())
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl struct {
+		Transform string
+		Resources map[string]struct {
+			Type       string
+			Properties map[string]any
+		}
+	}
+	if err := json.Unmarshal(data, &tpl); err != nil {
+		t.Fatalf("--out *.json is not JSON: %v\n%s", err, data)
+	}
+	fn := tpl.Resources["DefaultFunction"]
+	if tpl.Transform != "AWS::Serverless-2016-10-31" || fn.Type != "AWS::Serverless::Function" ||
+		fn.Properties["CodeUri"] != "../src" || fn.Properties["Handler"] != "app.handler" || fn.Properties["Runtime"] != "nodejs20.x" {
+		t.Errorf("template: transform %q, DefaultFunction %+v", tpl.Transform, fn)
+	}
+	// The template serves again: validate it as a template.
+	stderr.Reset()
+	if code := run([]string{"validate", "--template", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("validate --template on synth's output: exit %d: %s", code, stderr.String())
+	}
+	// YAML on standard output, and a refusal with the config's line.
+	stdout.Reset()
+	if code := run([]string{"synth", "--config", cfg, "--format", "yaml"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "Type: AWS::ApiGatewayV2::Api") {
+		t.Fatalf("synth to stdout: exit %d:\n%s", code, stdout.String())
+	}
+	bad := writeConfig(t, "routes:\n  $connect: {type: url, url: 'http://127.0.0.1:9/'}\n")
+	stderr.Reset()
+	if code := run([]string{"synth", "--config", bad}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "switchboard.yaml:2:25: routes.$connect.url") {
+		t.Fatalf("synth of a local url: exit %d: %s", code, stderr.String())
+	}
+	if code := run([]string{"synth", "--config", cfg, "--format", "toml"}, &stdout, &stderr); code != 2 {
+		t.Errorf("--format toml: exit %d, want 2", code)
+	}
+}
