@@ -3,8 +3,10 @@
 // events, two-way routes and the @connections management API, with AWS's error frames, close
 // codes, status codes and limits.
 //
-// Use New to define an API from Props (the Go mirror of SST's WebSocketApiProps), or NewFromFile
-// to load a config file (docs/config.md). Use Start or Run to serve it, or NewGateway to serve
+// Use New to define an API from Props (the Go mirror of SST's WebSocketApiProps), NewFromFile
+// to load a config file (docs/config.md), or NewFromTemplate to run the WebSocket APIs of a SAM,
+// CloudFormation, CDK (cdk.out) or Serverless Framework definition; Synth writes a config as a
+// SAM template for AWS (docs/templates.md). Use Start or Run to serve it, or NewGateway to serve
 // several APIs on one listener (told apart by custom domain, execute-api host name or stage;
 // docs/domains.md). Use URL, ManagementEndpoint, SecureManagementEndpoint, CustomDomainURL and
 // ExecuteAPIHost for its addresses (CAFile for the local CA that the https:// and wss:// forms
