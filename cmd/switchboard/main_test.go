@@ -385,28 +385,16 @@ func TestServeTemplateWithAConfig(t *testing.T) {
 	tpl := strings.Replace(templateWithURLRoute, "!Sub 'integrations/${Backend}Integ'", "!Sub 'integrations/${Integ}'", 1)
 	dir := writeFiles(t, map[string]string{"template.yaml": tpl})
 	other := writeConfig(t, fmt.Sprintf("name: other\nstage: {name: other}\nroutes:\n  $connect: {type: url, url: '%s'}\n", b.URL))
-	cmd := exec.Command(binary, "serve", "--config", other, "--template", filepath.Join(dir, "template.yaml"),
-		"--parameter-overrides", "Backend="+b.URL+" StageName=prod", "--listen", "127.0.0.1:0")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	var urls []string
-	sc := bufio.NewScanner(stdout)
-	for len(urls) < 2 && sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "WebSocket URL:"); ok {
+	cmd, stderr := runServe(t, func(line string) bool {
+		if v, ok := strings.CutPrefix(line, "WebSocket URL:"); ok {
 			urls = append(urls, strings.TrimSpace(v))
 		}
-	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+		return len(urls) == 2
+	}, "--config", other, "--template", filepath.Join(dir, "template.yaml"),
+		"--parameter-overrides", "Backend="+b.URL+" StageName=prod", "--listen", "127.0.0.1:0")
 	if len(urls) != 2 || !strings.HasSuffix(urls[0], "/other") || !strings.HasSuffix(urls[1], "/prod") {
-		t.Fatalf("serve printed URLs %v; stderr:\n%s", urls, stderr.String())
+		t.Fatalf("serve printed URLs %v", urls)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -421,14 +409,15 @@ func TestServeTemplateWithAConfig(t *testing.T) {
 	if e := b.next(t); e != "DISCONNECT 1000" {
 		t.Fatalf("backend got %q", e)
 	}
-	// The resource it does not run is listed once at start-up.
-	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(stderr.String(), "resource=Table"); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the table is not listed as not run:\n%s", stderr.String())
-		}
+	// The resource it does not run was listed once, at start-up (read once serve has exited).
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(t, cmd); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 	if n := strings.Count(stderr.String(), "resource=Table"); n != 1 {
-		t.Errorf("the table is listed %d times", n)
+		t.Errorf("the table is listed %d times, want once:\n%s", n, stderr)
 	}
 }
 
