@@ -3,13 +3,13 @@ package template
 import (
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/switchboardhq/switchboard/internal/config"
-	"github.com/switchboardhq/switchboard/internal/event"
 )
 
 // load reads a template, failing the test on a problem.
@@ -54,8 +54,8 @@ func TestSAMTemplateWrittenLikeAWSSamples(t *testing.T) {
 	res := load(t, "testdata/sam/template.yaml", Options{})
 	c := only(t, res)
 
-	apiID := event.APIIDFromName("ChatApi")
-	if c.Name != "ChatApi" || c.APIID != apiID || c.Region != "us-east-1" || c.AccountID != "000000000000" {
+	apiID := defaultAPIID("ChatApi")
+	if c.Name != "ChatApi" || c.APIID != apiID || apiID == "" || c.Region != "us-east-1" || c.AccountID != "000000000000" {
 		t.Errorf("API identity: name %q id %q region %q account %q", c.Name, c.APIID, c.Region, c.AccountID)
 	}
 	if c.RouteSelectionExpression != "$request.body.action" {
@@ -562,6 +562,20 @@ Resources:
 	for i, tc := range cases {
 		if v := got["V"+string(rune('A'+i))]; v != tc.want {
 			t.Errorf("%s = %q, want %q", tc.expr, v, tc.want)
+		}
+	}
+}
+
+// TestImportsOnlyConfig keeps the package a leaf apart from the config package (docs: the
+// house's layering).
+func TestImportsOnlyConfig(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, ".").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, imp := range strings.Fields(string(out)) {
+		if strings.HasPrefix(imp, "github.com/switchboardhq/switchboard/") && imp != "github.com/switchboardhq/switchboard/internal/config" {
+			t.Errorf("internal/template imports %s; it may import only internal/config", imp)
 		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/switchboardhq/switchboard/internal/event"
+	"github.com/switchboardhq/switchboard/internal/config"
 )
 
 // The values CloudFormation gives Ref and Fn::GetAtt of a resource: its physical name (the name
@@ -274,11 +274,11 @@ func (t *tmpl) apiID(r *resource) string {
 		s, _ := text(get(t.props(r), "Name"))
 		return s
 	}
-	id := event.APIIDFromName(name(r))
+	id := defaultAPIID(name(r))
 	for _, other := range t.order {
 		o := t.resources[other]
 		if o != r && o.typ == r.typ && name(o) == name(r) {
-			id = event.APIIDFromName(name(r) + "/" + r.id)
+			id = defaultAPIID(name(r) + "/" + r.id)
 			break
 		}
 	}
@@ -315,4 +315,11 @@ func serviceOf(typ string) string {
 // resourceName returns the last part of a resource type ("AWS::DynamoDB::Table" -> "Table").
 func resourceName(typ string) string {
 	return typ[strings.LastIndex(typ, ":")+1:]
+}
+
+// defaultAPIID is the id a config named name gets by default (config.ApplyDefaults).
+func defaultAPIID(name string) string {
+	c := &config.Config{Name: name}
+	config.ApplyDefaults(c)
+	return c.APIID
 }
