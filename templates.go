@@ -25,8 +25,8 @@ type TemplateOptions struct {
 }
 
 // NewFromTemplate defines the WebSocket APIs of a SAM or CloudFormation template (YAML or JSON,
-// such as cdk.out/*.template.json) or a serverless.yml: one API per WebSocket API and stage of
-// the template (docs/templates.md). Every problem is reported at once with the template's
+// such as cdk.out/*.template.json) or a serverless.yml: one API per WebSocket API of the template,
+// on its first stage (docs/templates.md). Every problem is reported at once with the template's
 // file:line and the resource's key. The resources it does not run and the settings without
 // local effect are logged once, at Info level, with WithLogger's logger. WithHandler does not
 // apply to templates.

@@ -126,20 +126,21 @@ func (t *tmpl) apiResourceByID(apiID string) string {
 	return ""
 }
 
-// translateAPI builds one config tree per stage of the API (one with the default stage when it
-// has none).
+// translateAPI builds the config tree of the API and its stage (the default stage when it has
+// none). Switchboard serves one stage per API — its execute-api host name is the API's — so
+// further stages are listed as not run.
 func (t *tmpl) translateAPI(a *wsAPI, domains map[string]*resource) []*apiOut {
 	t.notRun[a.r.id] = ""
-	stages := a.stages
-	if len(stages) == 0 {
+	var stage *resource
+	if len(a.stages) == 0 {
 		t.note(a.r.key, "Resources."+a.r.id, "has no AWS::ApiGatewayV2::Stage: AWS serves no stage; Switchboard serves it on the default stage")
-		stages = []*resource{nil}
+	} else {
+		stage = a.stages[0]
+		for _, st := range a.stages[1:] {
+			t.notRun[st.id] = "Switchboard serves one stage per API, " + stage.id + " (the first)"
+		}
 	}
-	var out []*apiOut
-	for _, st := range stages {
-		out = append(out, t.translateStage(a, st, domains))
-	}
-	return out
+	return []*apiOut{t.translateStage(a, stage, domains)}
 }
 
 // translateStage builds the config tree of one stage of a.

@@ -32,8 +32,8 @@ type Options struct {
 
 // Result is what Load makes of a template.
 type Result struct {
-	// APIs are the WebSocket APIs of the template, one per API and stage, each validated as a
-	// config file is; problems cite the template's lines.
+	// APIs are the WebSocket APIs of the template, each on its first stage, validated as a config
+	// file is; problems cite the template's lines.
 	APIs []*config.Config
 	// NotRun lists the resources Switchboard does not run (tables, queues, roles, REST APIs,
 	// functions no WebSocket route uses, ...), each with its line.

@@ -579,3 +579,46 @@ func TestImportsOnlyConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestSeveralAPIsAndStages(t *testing.T) {
+	api := func(id, name, stages string) string {
+		s := `  ` + id + `:
+    Type: AWS::ApiGatewayV2::Api
+    Properties: {Name: ` + name + `, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
+  ` + id + `Route:
+    Type: AWS::ApiGatewayV2::Route
+    Properties: {ApiId: !Ref ` + id + `, RouteKey: $default, Target: !Sub 'integrations/${` + id + `Integ}'}
+  ` + id + `Integ:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties: {ApiId: !Ref ` + id + `, IntegrationType: AWS_PROXY, IntegrationUri: !GetAtt Fn.Arn}
+`
+		for _, st := range strings.Fields(stages) {
+			s += `  ` + id + st + `:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties: {ApiId: !Ref ` + id + `, StageName: ` + st + `}
+`
+		}
+		return s
+	}
+	path := writeTemplate(t, "template.yaml", "Resources:\n"+api("Chat", "chat", "v1 v2")+api("Feed", "feed", "live")+
+		"  Http:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {Name: http, ProtocolType: HTTP}\n"+
+		"  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: src, Handler: app.handler, Runtime: nodejs20.x}\n")
+	res := load(t, path, Options{})
+	if len(res.APIs) != 2 {
+		t.Fatalf("%d APIs, want chat and feed", len(res.APIs))
+	}
+	got := map[string]string{}
+	for _, c := range res.APIs {
+		got[c.Name] = c.Stage.Name
+		if c.APIID != defaultAPIID(c.Name) {
+			t.Errorf("%s: API id %q", c.Name, c.APIID)
+		}
+	}
+	if !reflect.DeepEqual(got, map[string]string{"chat": "v1", "feed": "live"}) {
+		t.Errorf("APIs and stages %v", got)
+	}
+	nr := notRun(res)
+	if !strings.Contains(nr["Chatv2"], "one stage per API") || !strings.Contains(nr["Http"], "HTTP API") {
+		t.Errorf("not run: %v", nr)
+	}
+}
