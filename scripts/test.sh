@@ -39,8 +39,10 @@ if [ ! -f "$npm_dir/.installed-2.276.0" ]; then
   echo "test.sh: installing ${npm_pkgs[*]} into $npm_dir"
   mkdir -p "$npm_dir"
   [ -f "$npm_dir/package.json" ] || echo '{"private": true}' > "$npm_dir/package.json"
-  (cd "$npm_dir" && timeout 600 npm install --no-audit --no-fund --loglevel=error "${npm_pkgs[@]}" >/dev/null) &&
-    touch "$npm_dir/.installed-2.276.0"
+  if ! (cd "$npm_dir" && timeout 600 npm install --no-audit --no-fund --loglevel=error "${npm_pkgs[@]}" >/dev/null); then
+    echo "test.sh: npm install of ${npm_pkgs[*]} failed; the template tests need them"; exit 1
+  fi
+  touch "$npm_dir/.installed-2.276.0"
 fi
 export SWITCHBOARD_TEST_NPM="$npm_dir"
 
