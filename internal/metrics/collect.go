@@ -38,16 +38,16 @@ var (
 	}
 	latencyFamily = newFamily("apigateway_integration_latency_seconds", "IntegrationLatency: time from relaying a request to the integration to receiving its response.")
 
-	stageLabels      = []string{"api", "stage"}
-	connectionsDesc  = prometheus.NewDesc("switchboard_connections", "Open WebSocket connections.", stageLabels, nil)
-	droppedDesc      = prometheus.NewDesc("switchboard_dropped_messages_total", "Messages not sent because the connection's send queue was full (LimitExceededException).", stageLabels, nil)
-	functionLabels   = []string{"api", "stage", "function"}
-	fnInvocations    = prometheus.NewDesc("switchboard_function_invocations_total", "Function invocations that ran (Lambda's Invocations).", functionLabels, nil)
-	fnErrors         = prometheus.NewDesc("switchboard_function_errors_total", "Function invocations that failed, timeouts included (Lambda's Errors).", functionLabels, nil)
-	fnTimeouts       = prometheus.NewDesc("switchboard_function_timeouts_total", "Function invocations that ran past the function's timeout.", functionLabels, nil)
-	fnThrottles      = prometheus.NewDesc("switchboard_function_throttles_total", "Function invocations refused because every worker stayed busy (Lambda's Throttles).", functionLabels, nil)
-	fnColdStarts     = prometheus.NewDesc("switchboard_function_cold_starts_total", "Function workers started for an invocation.", functionLabels, nil)
-	fnDuration       = prometheus.NewDesc("switchboard_function_duration_seconds", "Time a function's handler ran per invocation (Lambda's Duration).", functionLabels, nil)
+	stageLabels     = []string{"api", "stage"}
+	connectionsDesc = prometheus.NewDesc("switchboard_connections", "Open WebSocket connections.", stageLabels, nil)
+	droppedDesc     = prometheus.NewDesc("switchboard_dropped_messages_total", "Messages not sent because the connection's send queue was full (LimitExceededException).", stageLabels, nil)
+	functionLabels  = []string{"api", "stage", "function"}
+	fnInvocations   = prometheus.NewDesc("switchboard_function_invocations_total", "Function invocations that ran (Lambda's Invocations).", functionLabels, nil)
+	fnErrors        = prometheus.NewDesc("switchboard_function_errors_total", "Function invocations that failed, timeouts included (Lambda's Errors).", functionLabels, nil)
+	fnTimeouts      = prometheus.NewDesc("switchboard_function_timeouts_total", "Function invocations that ran past the function's timeout.", functionLabels, nil)
+	fnThrottles     = prometheus.NewDesc("switchboard_function_throttles_total", "Function invocations refused because every worker stayed busy (Lambda's Throttles).", functionLabels, nil)
+	fnColdStarts    = prometheus.NewDesc("switchboard_function_cold_starts_total", "Function workers started for an invocation.", functionLabels, nil)
+	fnDuration      = prometheus.NewDesc("switchboard_function_duration_seconds", "Time a function's handler ran per invocation (Lambda's Duration).", functionLabels, nil)
 
 	_ prometheus.Collector = (*Registry)(nil)
 )

@@ -58,7 +58,7 @@ type Registry struct {
 	capacity   int // samples kept per series
 
 	detailed atomic.Bool
-	whole   *Series                            // the route-less series
+	whole    *Series                            // the route-less series
 	routes   atomic.Pointer[map[string]*Series] // by route key; replaced, never changed
 
 	dropped     atomic.Uint64
