@@ -30,6 +30,8 @@ type Conn struct {
 	// ev holds the fields every event of this connection carries.
 	ev        event.Conn
 	connected time.Time
+	// lim are the limits of the deployment the connection opened under; they stay with it.
+	lim *config.Limits
 
 	lastActive  atomic.Int64 // unix nanos of the last frame in or out (GetConnection)
 	lastInbound atomic.Int64 // unix nanos of the last client message (idle timeout)
@@ -73,13 +75,15 @@ type outbound struct {
 	pooled *bytes.Buffer
 }
 
-// newConn builds the connection record for a handshake; nothing is registered yet.
-func (s *Server) newConn(r *http.Request, now time.Time) *Conn {
+// newConn builds the connection record for a handshake under deployment d; nothing is
+// registered yet.
+func (s *Server) newConn(r *http.Request, now time.Time, d *deployed) *Conn {
 	id := s.opts.IDs.ConnectionID()
 	c := &Conn{
 		srv:       s,
 		id:        id,
 		connected: now,
+		lim:       d.limits,
 		ev: event.Conn{
 			ConnectionID:   id,
 			ConnectedAt:    now.UnixMilli(),
@@ -87,7 +91,7 @@ func (s *Server) newConn(r *http.Request, now time.Time) *Conn {
 			DomainName:     r.Host,
 			Stage:          s.opts.Stage,
 			APIID:          s.opts.APIID,
-			StageVariables: s.opts.StageVariables,
+			StageVariables: d.vars,
 		},
 	}
 	c.ev.ForwardedProto, c.ev.ForwardedPort = forwardedOf(r)
@@ -126,7 +130,7 @@ func (c *Conn) attach(ws *websocket.Conn) {
 		go func() { _ = ws.Close(code, reason) }()
 	}
 	c.mu.Unlock()
-	l := c.srv.limits
+	l := c.lim
 	c.ageLimit = time.Since(c.srv.started) + l.MaxConnectionDuration
 	c.limitTimer = time.AfterFunc(math.MaxInt64, c.checkLimits) // armed once assigned
 	c.limitTimer.Reset(min(l.IdleTimeout, l.MaxConnectionDuration))
@@ -137,7 +141,7 @@ func (c *Conn) attach(ws *websocket.Conn) {
 // MaxConnectionDuration, and otherwise re-arms the timer for whichever comes first. One timer
 // serves both limits, which keeps an idle connection smaller.
 func (c *Conn) checkLimits() {
-	l := c.srv.limits
+	l := c.lim
 	ageLeft := c.ageLimit - time.Since(c.srv.started)
 	idleLeft := l.IdleTimeout - c.srv.now().Sub(time.Unix(0, c.lastInbound.Load()))
 	if ageLeft <= 0 || idleLeft <= 0 {
@@ -234,7 +238,7 @@ func putBuffer(buf *bytes.Buffer) {
 // unless configured as base64 events; text must be valid UTF-8 (RFC 6455 requires 1007).
 func (c *Conn) accept(typ websocket.MessageType, body []byte) bool {
 	switch {
-	case typ == websocket.MessageBinary && c.srv.limits.BinaryMessages != config.BinaryBase64:
+	case typ == websocket.MessageBinary && c.lim.BinaryMessages != config.BinaryBase64:
 		c.closeWith(websocket.StatusUnsupportedData, "Binary frames are not supported")
 		return false
 	case typ == websocket.MessageText && !utf8.Valid(body):
@@ -254,7 +258,8 @@ func (c *Conn) handle(typ websocket.MessageType, body []byte) bool {
 	c.lastActive.Store(now.UnixNano())
 
 	reqID, msgID := s.opts.IDs.MessageIDs()
-	table := s.routes.Load()
+	d := s.dep.Load()
+	table := d.routes
 	var (
 		key string
 		rt  *Route
@@ -268,17 +273,19 @@ func (c *Conn) handle(typ websocket.MessageType, body []byte) bool {
 		key, rt, ok = table.Select(body)
 	}
 	call := msgCall{reqID: reqID, msgID: msgID, at: now}
-	if !ok || (rt.IAM && !s.routeAllowed(&c.ev, key)) {
+	if !ok || (rt.IAM && !d.routeAllowed(&c.ev, key)) {
 		c.send(errorFrame(msgForbidden, c.id, reqID), true)
 		c.logMessage(call, key, http.StatusForbidden, 0, msgForbidden, "")
+		s.observe(Request{Kind: RequestMessage, Route: key, Outcome: OutcomeClientError, Latency: -1})
 		return true
 	}
-	if !s.throttle.allow(key) {
+	if !d.throttle.allow(key) {
 		// [UNVERIFIED] AWS documents close code 1008 for "too many requests from a particular
 		// client"; whether a throttled message gets an error frame instead is not documented.
 		s.log.Info("message throttled", "route", key, "connectionId", c.id, "requestId", reqID)
 		c.closeWith(websocket.StatusPolicyViolation, "Too many requests")
 		c.logMessage(call, key, http.StatusTooManyRequests, 0, "Too Many Requests", "")
+		s.observe(Request{Kind: RequestMessage, Route: key, Outcome: OutcomeThrottled, Latency: -1})
 		return true
 	}
 
@@ -292,11 +299,15 @@ func (c *Conn) handle(typ websocket.MessageType, body []byte) bool {
 	if c.msg == nil {
 		c.msg = new(event.MessageEvent)
 	}
+	c.ev.StageVariables = d.vars // the deployment's, for this and later events
 	req := c.ev.MessageInto(c.msg, reqID, msgID, now, key, payload, isBase64)
 	if inv, ok := rt.Invoker.(inlineInvoker); ok {
 		return c.invokeInline(inv, rt, key, call, req)
 	}
-	resp, err := s.invoke(rt, req)
+	if s.obs != nil {
+		call.start = time.Now()
+	}
+	resp, err := s.invoke(rt, req, c.lim.IntegrationTimeout)
 	c.reply(rt, key, call, resp, err)
 	return true
 }
@@ -305,6 +316,8 @@ func (c *Conn) handle(typ websocket.MessageType, body []byte) bool {
 type msgCall struct {
 	reqID, msgID string
 	at           time.Time // when the message arrived
+	// start is when the integration was called (monotonic), for the observer; zero without one.
+	start time.Time
 }
 
 // reply sends what the client gets for a message once its integration has answered: the error
@@ -312,6 +325,13 @@ type msgCall struct {
 func (c *Conn) reply(rt *Route, key string, call msgCall, resp *event.Response, err error) {
 	s := c.srv
 	reqID := call.reqID
+	if s.obs != nil {
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		s.obs.Request(Request{Kind: RequestMessage, Route: key, Outcome: outcomeOf(status, err), Latency: time.Since(call.start)})
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		s.log.Warn("integration timed out", "route", key, "connectionId", c.id, "requestId", reqID)
@@ -323,7 +343,7 @@ func (c *Conn) reply(rt *Route, key string, call msgCall, resp *event.Response, 
 		c.logMessage(call, key, http.StatusInternalServerError, 0, msgInternalError, err.Error())
 	default:
 		if rt.ReturnResponse {
-			c.sendResponse(resp, reqID)
+			c.sendResponse(resp, key, reqID)
 		}
 		c.logMessage(call, key, http.StatusOK, resp.StatusCode, "", "")
 	}
@@ -332,7 +352,7 @@ func (c *Conn) reply(rt *Route, key string, call msgCall, resp *event.Response, 
 // logMessage writes a MESSAGE access-log entry when access logging is on; the integration's
 // latency runs to now.
 func (c *Conn) logMessage(call msgCall, key string, status, integStatus int, errMsg, integErr string) {
-	l := c.srv.opts.AccessLog
+	l := c.srv.dep.Load().access
 	if l == nil {
 		return
 	}
@@ -348,9 +368,12 @@ func (c *Conn) logMessage(call msgCall, key string, status, integStatus int, err
 // sendResponse sends a two-way route's response body. [UNVERIFIED] whether AWS forwards the body
 // of a 4xx/5xx result; like serverless-offline we forward it whatever the status. An empty body
 // sends nothing.
-func (c *Conn) sendResponse(resp *event.Response, reqID string) {
+func (c *Conn) sendResponse(resp *event.Response, key, reqID string) {
 	if resp.Body == "" {
 		return
+	}
+	if o := c.srv.obs; o != nil {
+		o.Sent(key)
 	}
 	if resp.IsBase64Encoded {
 		data, err := base64.StdEncoding.DecodeString(resp.Body)
@@ -391,8 +414,11 @@ func (c *Conn) enqueue(m outbound, inline bool) error {
 		c.mu.Unlock()
 		return apigw.ErrGone
 	}
-	if c.queued > 0 && c.queued+len(m.data) > c.srv.limits.SendQueueBytes {
+	if c.queued > 0 && c.queued+len(m.data) > c.lim.SendQueueBytes {
 		c.mu.Unlock()
+		if o := c.srv.obs; o != nil {
+			o.Dropped()
+		}
 		return apigw.ErrLimitExceeded
 	}
 	if c.ws == nil || c.writing || len(c.queue) > 0 || !inline {
@@ -446,7 +472,7 @@ func (c *Conn) write(m outbound) {
 		c.writeDog = newWatchdog(c.checkWrite)
 	}
 	c.writeSince.Store(time.Now().UnixNano())
-	c.writeDog.arm(c.srv.limits.WriteTimeout)
+	c.writeDog.arm(c.lim.WriteTimeout)
 	err := c.ws.Write(context.Background(), m.typ, m.data)
 	c.writeSince.Store(0)
 	if err != nil {
@@ -466,7 +492,7 @@ func (c *Conn) checkWrite(now time.Time) time.Duration {
 	if since == 0 {
 		return 0
 	}
-	if left := time.Unix(0, since).Add(c.srv.limits.WriteTimeout).Sub(now); left > 0 {
+	if left := time.Unix(0, since).Add(c.lim.WriteTimeout).Sub(now); left > 0 {
 		return left
 	}
 	_ = c.ws.CloseNow()
@@ -520,24 +546,34 @@ func disconnectStatus(readErr error, serverClose bool, serverCode websocket.Stat
 // deliverDisconnect invokes $disconnect, if the stage has one, on its own goroutine; the server
 // waits for it at shutdown. The result is ignored, as on AWS.
 func (s *Server) deliverDisconnect(c *Conn, code int, reason string) {
-	rt, ok := s.routes.Load().Get(event.RouteDisconnect)
+	d := s.dep.Load()
+	rt, ok := d.routes.Get(event.RouteDisconnect)
 	if !ok {
 		return
 	}
 	reqID := s.opts.IDs.RequestID()
 	now := s.now()
+	c.ev.StageVariables = d.vars
 	req := c.ev.Disconnect(reqID, now, code, reason)
 	s.live.Add(1)
 	go func() {
 		defer s.live.Done()
 		start := time.Now()
-		resp, err := s.invoke(rt, req)
+		resp, err := s.invoke(rt, req, c.lim.IntegrationTimeout)
+		latency := time.Since(start)
 		if err != nil {
 			s.log.Warn("$disconnect integration failed", "connectionId", c.id, "requestId", reqID, "err", err)
 		}
-		if l := s.opts.AccessLog; l != nil {
+		if s.obs != nil {
+			status := 0
+			if err == nil {
+				status = resp.StatusCode
+			}
+			s.obs.Request(Request{Kind: RequestDisconnect, Route: event.RouteDisconnect, Reached: true, Outcome: outcomeOf(status, err), Latency: latency})
+		}
+		if l := d.access; l != nil {
 			e := &accesslog.Entry{Conn: &c.ev, EventType: event.TypeDisconnect, RequestID: reqID,
-				RouteKey: event.RouteDisconnect, Time: now, Status: http.StatusOK, IntegrationLatency: time.Since(start)}
+				RouteKey: event.RouteDisconnect, Time: now, Status: http.StatusOK, IntegrationLatency: latency}
 			if err != nil {
 				e.Status, e.Error, e.IntegrationError = http.StatusInternalServerError, msgInternalError, err.Error()
 			} else {

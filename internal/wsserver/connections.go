@@ -13,14 +13,23 @@ var _ apigw.Connections = (*Server)(nil)
 
 // PostToConnection queues data as a text frame to a connection of this server.
 func (s *Server) PostToConnection(_ context.Context, connectionID string, data []byte) error {
-	if len(data) > s.limits.MaxMessageBytes {
-		return apigw.ErrPayloadTooLarge
-	}
 	c, ok := s.conns.Get(connectionID)
 	if !ok {
+		if len(data) > s.dep.Load().limits.MaxMessageBytes {
+			return apigw.ErrPayloadTooLarge
+		}
 		return apigw.ErrGone
 	}
-	return c.send(data, false)
+	if len(data) > c.lim.MaxMessageBytes {
+		return apigw.ErrPayloadTooLarge
+	}
+	if err := c.send(data, false); err != nil {
+		return err
+	}
+	if s.obs != nil {
+		s.obs.Sent("")
+	}
+	return nil
 }
 
 // GetConnection describes a connection of this server.

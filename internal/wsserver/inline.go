@@ -26,7 +26,9 @@ type inlineInvoker interface {
 func (c *Conn) invokeInline(inv inlineInvoker, rt *Route, key string, call msgCall, req *event.Request) bool {
 	s := c.srv
 	x := &inlineCall{rt: rt, key: key, call: call}
-	x.deadline = time.Now().Add(s.limits.IntegrationTimeout)
+	start := time.Now()
+	x.deadline = start.Add(c.lim.IntegrationTimeout)
+	x.call.start = start
 	if s.callsCanceled.Load() {
 		x.err = context.Canceled
 	}
@@ -34,7 +36,7 @@ func (c *Conn) invokeInline(inv inlineInvoker, rt *Route, key string, call msgCa
 	if c.callDog == nil {
 		c.callDog = newWatchdog(c.checkCall)
 	}
-	c.callDog.arm(s.limits.IntegrationTimeout)
+	c.callDog.arm(c.lim.IntegrationTimeout)
 	resp, err := inv.InvokeInline(x, req)
 	if !x.state.CompareAndSwap(callRunning, callReturned) {
 		return false

@@ -33,7 +33,9 @@ type Route struct {
 	IAM bool
 }
 
-// Options configures a Server. Zero fields take the defaults stated on each.
+// Options configures a Server. Zero fields take the defaults stated on each. StageVariables,
+// Limits, AccessLog, Throttle, Routes, Authorizer and RouteAuthorizer are the first deployment;
+// Deploy replaces them.
 type Options struct {
 	// Stage is the stage name reported in events. Required.
 	Stage string
@@ -58,6 +60,8 @@ type Options struct {
 	// RouteAuthorizer decides whether a connection may use a route marked IAM; nil refuses
 	// them all.
 	RouteAuthorizer RouteAuthorizer
+	// Observer hears of every request, for metrics; nil observes nothing.
+	Observer Observer
 	// Logger receives connection-level events. Default: discard.
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
@@ -67,16 +71,15 @@ type Options struct {
 // Server is one stage's WebSocket endpoint. It implements http.Handler for the stage path and
 // apigw.Connections for the connections it holds.
 type Server struct {
-	opts   Options
-	limits config.Limits
-	log    *slog.Logger
-	now    func() time.Time
+	opts Options
+	log  *slog.Logger
+	now  func() time.Time
+	obs  Observer // nil: none
 
 	started time.Time // when New ran; connections measure their age from it (monotonic)
 
-	routes   atomic.Pointer[route.Table[*Route]]
-	conns    *registry.Registry[*Conn]
-	throttle *throttle // nil without throttling
+	dep   atomic.Pointer[deployed] // the deployment in force
+	conns *registry.Registry[*Conn]
 
 	// base is the parent context of every integration call; cancelled by Close.
 	base       context.Context
@@ -96,11 +99,11 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("wsserver: Stage, APIID, Routes and IDs are required")
 	}
 	s := &Server{
-		opts:   opts,
-		limits: opts.Limits,
-		log:    opts.Logger,
-		now:    opts.Now,
-		conns:  registry.New[*Conn](),
+		opts:  opts,
+		log:   opts.Logger,
+		now:   opts.Now,
+		obs:   opts.Observer,
+		conns: registry.New[*Conn](),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -108,20 +111,24 @@ func New(opts Options) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	config.ApplyLimitDefaults(&s.limits)
-	s.throttle = newThrottle(opts.Throttle, s.now)
 	s.started = time.Now()
 	s.base, s.cancelBase = context.WithCancel(context.Background())
-	s.routes.Store(opts.Routes)
+	s.deploy(Deployment{Routes: opts.Routes, StageVariables: opts.StageVariables, Limits: opts.Limits,
+		Throttle: opts.Throttle, AccessLog: opts.AccessLog, Authorizer: opts.Authorizer, RouteAuthorizer: opts.RouteAuthorizer})
 	return s, nil
 }
 
 // Routes returns the current route table.
-func (s *Server) Routes() *route.Table[*Route] { return s.routes.Load() }
+func (s *Server) Routes() *route.Table[*Route] { return s.dep.Load().routes }
 
-// SetRoutes atomically replaces the route table. Connections pick it up with their next message
-// (and their $disconnect), so added routes take effect for existing connections.
-func (s *Server) SetRoutes(t *route.Table[*Route]) { s.routes.Store(t) }
+// SetRoutes atomically replaces the route table, keeping the rest of the deployment. Connections
+// pick it up with their next message (and their $disconnect), so added routes take effect for
+// existing connections.
+func (s *Server) SetRoutes(t *route.Table[*Route]) {
+	d := s.dep.Load().deployment()
+	d.Routes = t
+	s.deploy(d)
+}
 
 // Len returns the number of open connections.
 func (s *Server) Len() int { return s.conns.Len() }
@@ -142,44 +149,56 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	c := s.newConn(r, now)
+	d := s.dep.Load()
+	c := s.newConn(r, now, d)
 	reqID := s.opts.IDs.RequestID()
 	// logged writes the CONNECT access-log entry: the handshake's status, and the $connect
 	// integration's outcome when it ran.
 	logged := func(status, integStatus int, latency time.Duration, errMsg, integErr string) {
-		if s.opts.AccessLog != nil {
-			s.opts.AccessLog.Log(&accesslog.Entry{Conn: &c.ev, EventType: event.TypeConnect, RequestID: reqID,
+		if d.access != nil {
+			d.access.Log(&accesslog.Entry{Conn: &c.ev, EventType: event.TypeConnect, RequestID: reqID,
 				RouteKey: event.RouteConnect, Time: now, Status: status, IntegrationStatus: integStatus,
 				IntegrationLatency: latency, Error: errMsg, IntegrationError: integErr})
 		}
 	}
-	if !s.throttle.allow(event.RouteConnect) {
+	if !d.throttle.allow(event.RouteConnect) {
 		writeJSONMessage(w, http.StatusTooManyRequests, "Too Many Requests")
 		logged(http.StatusTooManyRequests, 0, -1, "Too Many Requests", "")
+		s.observe(Request{Kind: RequestConnect, Route: event.RouteConnect, Outcome: OutcomeThrottled, Latency: -1})
 		return
 	}
 	s.live.Add(1)
 	defer s.live.Done()
 
-	if a := s.opts.Authorizer; a != nil {
+	if a := d.authorizer; a != nil {
 		hs := &Handshake{Request: r, Conn: &c.ev, RequestID: reqID, Now: now}
-		ctx, cancel := context.WithTimeout(r.Context(), s.limits.IntegrationTimeout)
+		ctx, cancel := context.WithTimeout(r.Context(), c.lim.IntegrationTimeout)
 		err := a.AuthorizeConnect(ctx, hs)
 		cancel()
 		if err != nil {
 			e := s.rejectHandshake(w, c, err)
 			logged(e.Status, 0, -1, e.Message, "")
+			outcome := OutcomeClientError
+			if e.Status >= 500 {
+				outcome = OutcomeExecutionError
+			}
+			s.observe(Request{Kind: RequestConnect, Route: event.RouteConnect, Outcome: outcome, Latency: -1})
 			return
 		}
 	}
 
 	connected := false
 	integStatus, latency := 0, time.Duration(-1)
-	if rt, ok := s.routes.Load().Get(event.RouteConnect); ok {
+	if rt, ok := d.routes.Get(event.RouteConnect); ok {
 		req := c.ev.Connect(reqID, now, r.Header, r.URL.Query(), c.ev.Identity.SourceIP)
 		start := time.Now()
-		resp, err := s.invoke(rt, req)
+		resp, err := s.invoke(rt, req, c.lim.IntegrationTimeout)
 		latency = time.Since(start)
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		s.observe(Request{Kind: RequestConnect, Route: event.RouteConnect, Reached: true, Outcome: outcomeOf(status, err), Latency: latency})
 		if err != nil {
 			status := http.StatusBadGateway
 			if errors.Is(err, context.DeadlineExceeded) {
@@ -203,13 +222,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Sec-WebSocket-Protocol", p)
 		}
 		connected = true
+	} else {
+		s.observe(Request{Kind: RequestConnect, Route: event.RouteConnect, Reached: true, Outcome: OutcomeOK, Latency: -1})
 	}
 
 	// The connection exists for @connections from here on: posts made now are queued and sent
 	// once the handshake completes (AWS answers 410 only while $connect runs).
 	s.live.Add(1)
 	s.conns.Add(c.id, c)
-	hw := &hijackSmall{ResponseWriter: w, maxFrame: int64(s.limits.MaxFrameBytes)}
+	hw := &hijackSmall{ResponseWriter: w, maxFrame: int64(c.lim.MaxFrameBytes)}
 	ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
 		// API Gateway does not check Origin; authorization is the authorizer's job.
 		InsecureSkipVerify: true,
@@ -225,7 +246,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	logged(http.StatusOK, integStatus, latency, "", "")
-	ws.SetReadLimit(int64(s.limits.MaxMessageBytes))
+	ws.SetReadLimit(int64(c.lim.MaxMessageBytes))
 	c.quiet = hw.quiet
 	c.attach(ws)
 	go c.readLoop()
@@ -236,15 +257,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// routeAllowed asks the route authorizer about an IAM route.
-func (s *Server) routeAllowed(c *event.Conn, key string) bool {
-	return s.opts.RouteAuthorizer != nil && s.opts.RouteAuthorizer.AuthorizeRoute(c, key)
+// routeAllowed asks the deployment's route authorizer about an IAM route.
+func (d *deployed) routeAllowed(c *event.Conn, key string) bool {
+	return d.routeAuth != nil && d.routeAuth.AuthorizeRoute(c, key)
 }
 
 // invoke calls a route's integration with the integration timeout, under the server's base
 // context so that Close cancels calls still in flight.
-func (s *Server) invoke(rt *Route, req *event.Request) (*event.Response, error) {
-	ctx, cancel := context.WithTimeout(s.base, s.limits.IntegrationTimeout)
+func (s *Server) invoke(rt *Route, req *event.Request, timeout time.Duration) (*event.Response, error) {
+	ctx, cancel := context.WithTimeout(s.base, timeout)
 	defer cancel()
 	resp, err := rt.Invoker.Invoke(ctx, req)
 	if err == nil && resp == nil {
