@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,7 +37,8 @@ func failureLogged(f *testFunction, stderrPart string) bool {
 func TestTimeoutKillsAndReplacesTheWorker(t *testing.T) {
 	for _, hc := range echoHandlers {
 		t.Run(hc.name, func(t *testing.T) {
-			f := newTestFunction(t, hc, func(o *Options) { o.Config.Timeout = time.Second })
+			obs := &countingObserver{}
+			f := newTestFunction(t, hc, func(o *Options) { o.Config.Timeout = time.Second; o.Observer = obs })
 			before := invokeEcho(t, f.Function, map[string]any{"echo": "warm"})
 			err := invokeErr(t, f.Function, map[string]any{"sleepMs": 60000}, time.Minute)
 			if !errors.Is(err, context.DeadlineExceeded) {
@@ -53,9 +55,31 @@ func TestTimeoutKillsAndReplacesTheWorker(t *testing.T) {
 				t.Errorf("the timed-out worker %d still serves", before.PID)
 			}
 			eventually(t, 30*time.Second, "the hung worker to be gone", func() bool { return f.workerCount() == 1 })
+			eventually(t, 10*time.Second, "the observer to hear 3 invocations", func() bool { return obs.invoked.Load() == 3 })
+			if obs.failed.Load() != 1 || obs.timedOut.Load() != 1 || obs.coldStarts.Load() != 2 || obs.throttled.Load() != 0 {
+				t.Errorf("observer heard failed %d, timed out %d, cold starts %d, throttled %d; want 1, 1, 2, 0",
+					obs.failed.Load(), obs.timedOut.Load(), obs.coldStarts.Load(), obs.throttled.Load())
+			}
 		})
 	}
 }
+
+// countingObserver counts what an Observer hears.
+type countingObserver struct {
+	invoked, failed, timedOut, coldStarts, throttled atomic.Int64
+}
+
+func (o *countingObserver) Invoked(_ time.Duration, failed, timedOut bool) {
+	o.invoked.Add(1)
+	if failed {
+		o.failed.Add(1)
+	}
+	if timedOut {
+		o.timedOut.Add(1)
+	}
+}
+func (o *countingObserver) ColdStart(time.Duration) { o.coldStarts.Add(1) }
+func (o *countingObserver) Throttled()              { o.throttled.Add(1) }
 
 func TestContextDeadlineBoundsTheInvocation(t *testing.T) {
 	f := newTestFunction(t, goEcho, nil) // function timeout 10 s

@@ -73,7 +73,29 @@ type Options struct {
 	// Logger receives the workers' output and the START, END and REPORT lines, each with the
 	// attributes function and requestId, and the pool's own events. Default: discard.
 	Logger *slog.Logger
+	// Observer hears of invocations, cold starts and throttles, for metrics. Default: none.
+	Observer Observer
 }
+
+// Observer hears of a function's invocations, for metrics. Its methods must be cheap and must
+// not block.
+type Observer interface {
+	// Invoked reports an invocation that ran for d, from the hand-over of its event to its
+	// result (Lambda's Duration); failed when it ended in an error, timedOut when it ran past
+	// its deadline.
+	Invoked(d time.Duration, failed, timedOut bool)
+	// ColdStart reports a worker that finished initialising, init after it started.
+	ColdStart(init time.Duration)
+	// Throttled reports an invocation refused because every worker stayed busy.
+	Throttled()
+}
+
+// noObserver is the Observer of a Function without one.
+type noObserver struct{}
+
+func (noObserver) Invoked(time.Duration, bool, bool) {}
+func (noObserver) ColdStart(time.Duration)           {}
+func (noObserver) Throttled()                        {}
 
 // Function runs one Lambda function's handler in a pool of local worker processes. It is an
 // integration.Invoker, Starter and Closer; all methods are safe for concurrent use.
@@ -89,6 +111,7 @@ type Function struct {
 	fnEnv                  map[string]string
 	extraEnv               []string
 	log                    *slog.Logger
+	obs                    Observer
 
 	ctx    context.Context // cancelled by Close: stops builds and the poller
 	cancel context.CancelFunc
@@ -140,7 +163,11 @@ func New(opts Options) (*Function, error) {
 		fnEnv:          c.Environment,
 		extraEnv:       opts.Env,
 		log:            opts.Logger,
+		obs:            opts.Observer,
 		workers:        map[*worker]struct{}{},
+	}
+	if f.obs == nil {
+		f.obs = noObserver{}
 	}
 	if f.timeout <= 0 {
 		f.timeout = DefaultTimeout

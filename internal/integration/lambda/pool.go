@@ -63,6 +63,7 @@ func (f *Function) acquire(ctx context.Context) (*worker, error) {
 	f.mu.Unlock()
 	w, ok, err := f.await(ctx, wt, f.queueTimeout)
 	if !ok && err == nil {
+		f.obs.Throttled()
 		err = fmt.Errorf("all %d workers stayed busy for %v (Lambda's TooManyRequestsException): %w",
 			f.maxConcurrency, max(f.queueTimeout, 0), integration.ErrThrottled)
 	}
@@ -181,9 +182,11 @@ func (f *Function) coldStart(ctx context.Context) (*worker, error) {
 // invocation (or initialised) and can take another.
 func (f *Function) ready(w *worker, first bool) {
 	if first {
+		init := time.Since(w.started)
 		w.mu.Lock()
-		w.initDuration = time.Since(w.started)
+		w.initDuration = init
 		w.mu.Unlock()
+		f.obs.ColdStart(init)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

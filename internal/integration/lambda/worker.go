@@ -249,11 +249,13 @@ func (w *worker) complete(inv *invocation, r result) {
 	f := w.fn
 	duration := time.Since(inv.start)
 	status := ""
+	timedOut := false
 	if r.err != nil {
 		var he *HandlerError
 		if errors.As(r.err, &he) {
 			switch he.Type {
 			case ErrorTypeTimeout:
+				timedOut = true
 				status = "\tStatus: timeout"
 			case ErrorTypeExit, ErrorTypeOutOfMemory:
 				status = "\tStatus: error\tError Type: " + he.Type
@@ -263,6 +265,7 @@ func (w *worker) complete(inv *invocation, r result) {
 			"error", r.err, "stderr", w.errTail.String())
 	}
 	inv.settle(r)
+	f.obs.Invoked(duration, r.err != nil, timedOut)
 	f.log.Info("END RequestId: "+inv.id, "function", f.name, "requestId", inv.id)
 	f.log.Info(w.report(inv.id, duration)+status, "function", f.name, "requestId", inv.id)
 }
