@@ -110,8 +110,9 @@ func (d *decoder) customDomain(path string, v *yaml.Node, cd *CustomDomain) {
 // stage decodes `stage`.
 func (d *decoder) stage(path string, v *yaml.Node, s *Stage) {
 	d.mapping(path, v, fields{
-		"name":       d.str(&s.Name),
-		"autoDeploy": d.boolean(&s.AutoDeploy),
+		"name":            d.str(&s.Name),
+		"autoDeploy":      d.boolean(&s.AutoDeploy),
+		"detailedMetrics": d.boolean(&s.DetailedMetrics),
 		"throttle": func(p string, v *yaml.Node) {
 			d.mapping(p, v, fields{
 				"rateLimit":  d.number(&s.Throttle.RateLimit),
@@ -148,5 +149,6 @@ func (d *decoder) server(path string, v *yaml.Node, s *Server) {
 		"listen":          d.str(&s.Listen),
 		"shutdownTimeout": d.duration(&s.ShutdownTimeout),
 		"nodeId":          d.str(&s.NodeID),
+		"admin":           d.str(&s.Admin),
 	})
 }

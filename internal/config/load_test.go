@@ -79,10 +79,11 @@ func fullConfig(file string) *Config {
 			SecurityPolicy:  "TLS_1_3",
 		},
 		Stage: Stage{
-			Name:       "prod",
-			AutoDeploy: false,
-			Throttle:   Throttle{RateLimit: 100.5, BurstLimit: 200},
-			Variables:  map[string]string{"backend": "https://backend.example.com", "version": "1.10"},
+			Name:            "prod",
+			AutoDeploy:      false,
+			DetailedMetrics: true,
+			Throttle:        Throttle{RateLimit: 100.5, BurstLimit: 200},
+			Variables:       map[string]string{"backend": "https://backend.example.com", "version": "1.10"},
 		},
 		Limits: Limits{
 			MaxMessageBytes:       64 << 10,
@@ -94,7 +95,7 @@ func fullConfig(file string) *Config {
 			SendQueueBytes:        2 << 20,
 			WriteTimeout:          5 * time.Second,
 		},
-		Server: Server{Listen: "127.0.0.1:4001", ShutdownTimeout: 30 * time.Second, NodeID: "node-1"},
+		Server: Server{Listen: "127.0.0.1:4001", ShutdownTimeout: 30 * time.Second, NodeID: "node-1", Admin: "127.0.0.1:9090"},
 	}
 }
 

@@ -9,17 +9,19 @@ import (
 // A suggestion is made only when the target (or, for targets such as "stage.name", its first or
 // last segment) is a valid key where the mistake was made.
 var renamedKeys = map[string]string{
-	"apiName":              "name",
-	"domain":               "customDomain",
-	"stageName":            "stage.name",
-	"stageVariables":       "stage.variables",
-	"throttling":           "throttle",
-	"memorySize":           "memory",
-	"env":                  "environment",
-	"cert":                 "certificate",
-	"name":                 "domainName",
-	"ThrottlingRateLimit":  "rateLimit",
-	"ThrottlingBurstLimit": "burstLimit",
+	"apiName":                "name",
+	"domain":                 "customDomain",
+	"stageName":              "stage.name",
+	"stageVariables":         "stage.variables",
+	"throttling":             "throttle",
+	"memorySize":             "memory",
+	"env":                    "environment",
+	"cert":                   "certificate",
+	"name":                   "domainName",
+	"ThrottlingRateLimit":    "rateLimit",
+	"ThrottlingBurstLimit":   "burstLimit",
+	"detailedMetricsEnabled": "detailedMetrics",
+	"DetailedMetricsEnabled": "detailedMetrics",
 }
 
 // unknownKey builds the message for a key that is not one of valid.

@@ -231,6 +231,9 @@ type Stage struct {
 	AutoDeploy bool
 	// Throttle is the stage's default route throttle (key `throttle`).
 	Throttle Throttle
+	// DetailedMetrics keeps metrics per route key, with a route label (key `detailedMetrics`;
+	// API Gateway's DetailedMetricsEnabled). Default false.
+	DetailedMetrics bool
 	// Variables are the stage variables, delivered as stageVariables (key `variables`).
 	Variables map[string]string
 	// GrantManagementAPIAccess names principals of the IAM credentials file (by name, ARN or
@@ -289,4 +292,7 @@ type Server struct {
 	ShutdownTimeout time.Duration
 	// NodeID identifies this node inside connection ids (key `nodeId`); default random per start.
 	NodeID string
+	// Admin is the address of the admin listener, serving /metrics, /healthz and /readyz (key
+	// `admin`); the --admin flag overrides it. Default "": none.
+	Admin string
 }

@@ -205,6 +205,13 @@ func (ck *checker) server() {
 	if s.NodeID != "" && !nodeIDPattern.MatchString(s.NodeID) {
 		ck.add("server.nodeId", "may contain only letters, digits, - and _, at most 32 of them, got %q", s.NodeID)
 	}
+	if s.Admin != "" {
+		if _, port, err := net.SplitHostPort(s.Admin); err != nil || !validPort(port) {
+			ck.add("server.admin", `must be host:port, like "127.0.0.1:9090", got %q`, s.Admin)
+		} else if s.Admin == s.Listen && port != "0" {
+			ck.add("server.admin", "is the public listener's address; the admin endpoints are never served there")
+		}
+	}
 }
 
 // validPort reports whether p is a port number (0 picks a free port).

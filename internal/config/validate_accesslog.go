@@ -8,14 +8,7 @@ import (
 )
 
 // retentions are the log retention values SST accepts: SST v2's names and SST v3's durations.
-var retentions = []string{
-	"one_day", "three_days", "five_days", "one_week", "two_weeks", "one_month", "two_months",
-	"three_months", "four_months", "five_months", "six_months", "one_year", "thirteen_months",
-	"eighteen_months", "two_years", "five_years", "ten_years", "infinite",
-	"1 day", "3 days", "5 days", "1 week", "2 weeks", "1 month", "2 months", "3 months", "4 months",
-	"5 months", "6 months", "1 year", "13 months", "18 months", "2 years", "3 years", "5 years",
-	"6 years", "7 years", "8 years", "9 years", "10 years", "forever",
-}
+var retentions = sortedKeys(retentionDays)
 
 // logDestinationARNPattern matches the destinations AWS accepts for access logs: a CloudWatch
 // Logs log group or a Kinesis Data Firehose stream.

@@ -101,10 +101,16 @@ func (ck *checker) target(p string, t Target, missing string) {
 			ck.add(p+".url", "cannot be combined with function: give function or url, not both")
 		}
 	case TargetURL:
-		if t.URL == "" {
+		expanded, err := ExpandStageVariables(t.URL, ck.c.Stage.Variables)
+		switch {
+		case t.URL == "":
 			ck.add(p+".url", "is required with type: url")
-		} else if u, err := url.Parse(t.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			ck.add(p+".url", "must be an absolute http:// or https:// URL, got %q", t.URL)
+		case err != nil:
+			ck.add(p+".url", "%v", err)
+		default:
+			if u, err := url.Parse(expanded); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				ck.add(p+".url", "must be an absolute http:// or https:// URL, got %q", expanded)
+			}
 		}
 		if t.Function != nil {
 			ck.add(p+".function", "cannot be combined with url: give function or url, not both")
