@@ -1,6 +1,7 @@
 // Package accesslog writes API Gateway-style access logs: one line per CONNECT, MESSAGE and
-// DISCONNECT request, rendered from a format of $context variables (the stage's
-// AccessLogSettings.Format on AWS, `accessLog.format` here).
+// DISCONNECT request, rendered from a format of $context and $stageVariables variables (the
+// stage's AccessLogSettings.Format on AWS, `accessLog.format` here). OpenFile is a log file that
+// rotates daily and keeps its files for a retention.
 package accesslog
 
 import (
@@ -47,10 +48,12 @@ type Logger struct {
 	failed bool // a write failed; logged once
 }
 
-// part is a literal of the format, or a $context variable when isVar is set.
+// part is a literal of the format, or a variable: $context.<text> when isVar is set,
+// $stageVariables.<text> when isStageVar is.
 type part struct {
-	text  string
-	isVar bool
+	text       string
+	isVar      bool
+	isStageVar bool
 }
 
 // New parses format and returns a Logger writing to w. Write errors are reported to log once.
@@ -65,10 +68,14 @@ func New(format string, w io.Writer, log *slog.Logger) (*Logger, error) {
 	return &Logger{parts: parts, w: w, log: log}, nil
 }
 
-const contextPrefix = "$context."
+const (
+	contextPrefix  = "$context."
+	stageVarPrefix = "$stageVariables."
+)
 
-// parse splits format into literals and $context variables. A variable name runs over letters,
-// digits, '_' and '.', without a trailing '.' (a sentence's full stop).
+// parse splits format into literals, $context variables and $stageVariables variables. A
+// $context variable's name runs over letters, digits, '_' and '.', without a trailing '.' (a
+// sentence's full stop); a stage variable's over letters, digits and '_'.
 func parse(format string) ([]part, error) {
 	if strings.ContainsAny(format, "\r\n") {
 		return nil, fmt.Errorf("access log format: must be one line")
@@ -76,7 +83,10 @@ func parse(format string) ([]part, error) {
 	var parts []part
 	rest := format
 	for {
-		i := strings.Index(rest, contextPrefix)
+		i, prefix := strings.Index(rest, contextPrefix), contextPrefix
+		if j := strings.Index(rest, stageVarPrefix); j >= 0 && (i < 0 || j < i) {
+			i, prefix = j, stageVarPrefix
+		}
 		if i < 0 {
 			if rest != "" {
 				parts = append(parts, part{text: rest})
@@ -86,17 +96,17 @@ func parse(format string) ([]part, error) {
 		if i > 0 {
 			parts = append(parts, part{text: rest[:i]})
 		}
-		rest = rest[i+len(contextPrefix):]
+		rest = rest[i+len(prefix):]
 		n := 0
-		for n < len(rest) && isNameByte(rest[n]) {
+		for n < len(rest) && isNameByte(rest[n]) && (prefix == contextPrefix || rest[n] != '.') {
 			n++
 		}
 		name := strings.TrimRight(rest[:n], ".")
 		if name == "" {
-			parts = append(parts, part{text: contextPrefix})
+			parts = append(parts, part{text: prefix})
 			continue
 		}
-		parts = append(parts, part{text: name, isVar: true})
+		parts = append(parts, part{text: name, isVar: prefix == contextPrefix, isStageVar: prefix == stageVarPrefix})
 		rest = rest[len(name):]
 	}
 }
@@ -111,11 +121,14 @@ func (l *Logger) Log(e *Entry) {
 	defer l.mu.Unlock()
 	b := l.buf[:0]
 	for _, p := range l.parts {
-		if !p.isVar {
+		switch {
+		case p.isVar:
+			b = appendValue(b, e.value(p.text))
+		case p.isStageVar:
+			b = appendValue(b, e.Conn.StageVariables[p.text])
+		default:
 			b = append(b, p.text...)
-			continue
 		}
-		b = appendValue(b, e.value(p.text))
 	}
 	b = append(b, '\n')
 	l.buf = b

@@ -123,3 +123,12 @@ func TestDomainPrefixOfACustomDomain(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestStageVariables(t *testing.T) {
+	e := entry()
+	e.Conn.StageVariables = map[string]string{"version": "1.10", "env": "prod"}
+	got := render(t, `$context.requestId $stageVariables.version/$stageVariables.env $stageVariables.missing $stageVariables.`, e)
+	if want := "req-1 1.10/prod - $stageVariables.\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
