@@ -50,6 +50,7 @@ type options struct {
 	now      func() time.Time
 	// certReload is how often certificate files are checked (tests shorten it).
 	certReload time.Duration
+	noMetrics  bool
 }
 
 // WithLogger sets the logger. Default: discard.
@@ -68,7 +69,8 @@ func WithHandler(routeKey string, h Handler) Option {
 
 // API is a defined WebSocket API with one stage.
 type API struct {
-	app *app.App
+	app  *app.App
+	opts *options // for Reload: the handlers to attach again
 }
 
 // New defines an API from props. It validates everything at once and starts nothing.
@@ -124,11 +126,11 @@ func collect(opts []Option) *options {
 }
 
 func build(cfg *config.Config, o *options) (*API, error) {
-	a, err := app.New(cfg, app.Options{Logger: o.logger, Now: o.now, CertReloadInterval: o.certReload})
+	a, err := app.New(cfg, app.Options{Logger: o.logger, Now: o.now, CertReloadInterval: o.certReload, NoMetrics: o.noMetrics})
 	if err != nil {
 		return nil, err
 	}
-	return &API{app: a}, nil
+	return &API{app: a, opts: o}, nil
 }
 
 // Start listens on the configured address (Props.Listen or the file's server.listen) and serves
@@ -223,8 +225,9 @@ func (a *API) AddRoutes(ctx context.Context, routes map[string]Route) error {
 	return a.app.AddRoutes(ctx, cfgRoutes)
 }
 
-// Deploy makes routes added with autoDeploy off take effect.
-func (a *API) Deploy(ctx context.Context) error { return a.app.Deploy(ctx) }
+// Deploy makes routes added with autoDeploy off take effect, as a new deployment, and returns
+// its id (the id a config reload logs, too; see DeploymentID).
+func (a *API) Deploy(ctx context.Context) (string, error) { return a.app.Deploy(ctx) }
 
 // GetFunction returns the resolved function of a route — its props merged with
 // defaults.function and the permissions attached so far — or nil when the route is not a

@@ -10,11 +10,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboardhq/switchboard/internal/apigw"
@@ -24,8 +27,8 @@ import (
 	"github.com/switchboardhq/switchboard/internal/event"
 	"github.com/switchboardhq/switchboard/internal/integration"
 	"github.com/switchboardhq/switchboard/internal/integration/httpurl"
+	"github.com/switchboardhq/switchboard/internal/metrics"
 	"github.com/switchboardhq/switchboard/internal/mgmt"
-	"github.com/switchboardhq/switchboard/internal/route"
 	"github.com/switchboardhq/switchboard/internal/wsserver"
 )
 
@@ -48,13 +51,21 @@ type Options struct {
 	// CertReloadInterval is how often custom domains' certificate files are checked for
 	// changes. Default edge.DefaultReloadInterval (10s).
 	CertReloadInterval time.Duration
+	// NoMetrics turns metrics off (they are on by default; this exists to measure their cost).
+	NoMetrics bool
 }
 
 // App is one API stage, built from a config snapshot.
 type App struct {
+	// cfg is the snapshot the App was built from; the keys a deployment cannot change (the
+	// API's identity, stage name, listener) are read from it.
 	cfg  *config.Config
+	cur  atomic.Pointer[config.Config] // the deployed snapshot (deploy.go)
 	log  *slog.Logger
 	opts Options
+
+	metrics *metrics.Registry // nil with Options.NoMetrics (metrics.go)
+	ticker  chan struct{}     // closed to stop the metrics ticker; nil when not started
 
 	ws   *wsserver.Server
 	mgmt *mgmt.Handler
@@ -62,10 +73,15 @@ type App struct {
 	// function's generated credentials.
 	iam *iam.Store
 
-	mu       sync.Mutex
-	routes   map[string]config.Route // the deployed routes
-	pending  map[string]config.Route // routes added but not deployed (autoDeploy false)
-	invokers []integration.Invoker   // every invoker built, for Close
+	mu         sync.Mutex
+	routes     map[string]config.Route // the deployed routes
+	added      map[string]config.Route // routes added through AddRoutes, deployed or not
+	live       map[string]*liveRoute   // the deployed routes' integrations
+	auth       *authState              // the deployed Lambda authorizer, if any
+	access     *accessState            // the deployed access log
+	deployment string                  // the deployment id
+	retiring   []*retiring             // parts of earlier deployments waiting to be closed
+	invokers   []integration.Invoker   // every invoker in use, for Close
 
 	fns functions   // function routes' state (functions.go)
 	tls secureState // HTTPS on the listener's port (tls.go)
@@ -74,8 +90,6 @@ type App struct {
 	handler *edge.Router
 	gw      *Gateway
 	ln      net.Listener // the listener served on, set by the gateway
-
-	accessFile io.Closer // the access log's file, when it goes to one
 }
 
 // New builds the object graph for cfg. It starts nothing.
@@ -92,12 +106,14 @@ func New(cfg *config.Config, opts Options) (_ *App, err error) {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	}
-	a := &App{cfg: cfg, log: opts.Logger, opts: opts, routes: map[string]config.Route{}}
+	a := &App{cfg: cfg, log: opts.Logger, opts: opts}
+	a.cur.Store(cfg)
+	a.metrics = a.newMetrics()
 	defer func() {
 		if err != nil {
 			a.closeInvokers()
-			if a.accessFile != nil {
-				_ = a.accessFile.Close()
+			if a.access != nil && a.access.file != nil {
+				_ = a.access.file.Close()
 			}
 		}
 	}()
@@ -105,46 +121,42 @@ func New(cfg *config.Config, opts Options) (_ *App, err error) {
 		return nil, err
 	}
 
-	table, err := a.buildTable(nil, cfg.Routes)
+	p, err := a.build(cfg)
 	if err != nil {
 		return nil, err
 	}
-	for k, r := range cfg.Routes {
-		a.routes[k] = r
-	}
+	a.live, a.routes, a.auth, a.access, a.invokers = p.live, p.routes, p.auth, p.access, p.fresh
 	node := event.NewNodeID()
 	if cfg.Server.NodeID != "" {
 		node = event.NodeIDFromString(cfg.Server.NodeID)
 	}
-	connectAuth, err := a.connectAuthorizer()
-	if err != nil {
-		return nil, err
-	}
 	if err := a.grantConfiguredAccess(); err != nil {
 		return nil, err
 	}
-	access, accessFile, err := a.openAccessLog()
-	if err != nil {
-		return nil, err
-	}
-	a.accessFile = accessFile
 	a.ws, err = wsserver.New(wsserver.Options{
 		Stage:           cfg.Stage.Name,
 		APIID:           cfg.APIID,
 		StageVariables:  cfg.Stage.Variables,
 		Limits:          cfg.Limits,
 		Throttle:        cfg.Stage.Throttle,
-		AccessLog:       access,
-		Routes:          table,
+		AccessLog:       p.access.logger,
+		Routes:          p.table,
 		IDs:             event.NewIDs(node),
-		Authorizer:      connectAuth,
+		Authorizer:      a.connectAuthorizer(cfg, p.auth, p.routes),
 		RouteAuthorizer: &routeAuth{store: a.iam, cfg: cfg},
+		Observer:        a.wsObserver(),
 		Logger:          a.log,
 		Now:             opts.Now,
 	})
 	if err != nil {
 		return nil, err
 	}
+	if a.metrics != nil {
+		a.metrics.SetConnections(a.ws.Len)
+	}
+	a.deployment = newDeploymentID()
+	a.log.Debug("deployed", "deploymentId", a.deployment, "stage", cfg.Stage.Name, "trigger", "start",
+		"routes", strings.Join(p.table.Keys(), " "))
 	a.mgmt = &mgmt.Handler{
 		Conns:    a.ws,
 		Guard:    a.managementGuard(),
@@ -160,38 +172,18 @@ func New(cfg *config.Config, opts Options) (_ *App, err error) {
 	return a, nil
 }
 
-// buildTable returns a route table holding base's routes plus add, building an invoker for each
-// added route. Existing invokers are reused.
-func (a *App) buildTable(base *route.Table[*wsserver.Route], add map[string]config.Route) (*route.Table[*wsserver.Route], error) {
-	built := make(map[string]*wsserver.Route, len(add))
-	for key, r := range add {
-		inv, err := a.buildInvoker(key, r.Target)
-		if err != nil {
-			return nil, fmt.Errorf("route %s: %w", key, err)
-		}
-		built[key] = &wsserver.Route{Key: key, Invoker: inv, ReturnResponse: r.ReturnResponse, IAM: r.IAM}
-	}
-	if base != nil {
-		return base.With(built), nil
-	}
-	expr, err := route.Parse(a.cfg.RouteSelectionExpression)
-	if err != nil {
-		return nil, fmt.Errorf("routeSelectionExpression: %w", err)
-	}
-	return route.NewTable(expr, built), nil
-}
-
-// buildInvoker creates the integration for a target and records it for Close. Only this
-// function knows the kinds. Callers hold a.mu, or own a exclusively (New).
-func (a *App) buildInvoker(key string, t config.Target) (integration.Invoker, error) {
+// newInvoker creates the integration of a route's target (url: the target's URL with the stage
+// variables substituted). Only this function knows the kinds. Callers hold a.mu, or own a
+// exclusively (New).
+func (a *App) newInvoker(cfg *config.Config, key string, t config.Target, url string, replacing *function) (integration.Invoker, error) {
 	var inv integration.Invoker
 	switch t.Kind {
 	case config.TargetGo:
 		inv = t.Go
 	case config.TargetURL:
-		inv = httpurl.New(t.URL, a.opts.HTTPClient)
+		inv = httpurl.New(url, a.opts.HTTPClient)
 	case config.TargetFunction:
-		f, err := a.newFunction(key, t.Function)
+		f, err := a.newFunction(cfg, key, t.Function, replacing)
 		if err != nil {
 			return nil, err
 		}
@@ -202,7 +194,6 @@ func (a *App) buildInvoker(key string, t config.Target) (integration.Invoker, er
 	if inv == nil {
 		return nil, errors.New("route has no handler")
 	}
-	a.invokers = append(a.invokers, inv)
 	return inv, nil
 }
 
@@ -313,54 +304,39 @@ func (a *App) ManagementEndpoint() string { return "http://" + a.hostPort() + "/
 // Connections reaches the stage's connections without HTTP.
 func (a *App) Connections() apigw.Connections { return a.ws }
 
-// Config returns the snapshot the App was built from.
-func (a *App) Config() *config.Config { return a.cfg }
+// Config returns the deployed config snapshot.
+func (a *App) Config() *config.Config { return a.cur.Load() }
 
 // RouteKeys lists the deployed route keys, sorted.
 func (a *App) RouteKeys() []string { return a.ws.Routes().Keys() }
 
 // AddRoutes adds or replaces routes. With stage.autoDeploy they take effect at once, for
-// existing connections too; otherwise they wait for Deploy, as on API Gateway.
+// existing connections too; otherwise they wait for Deploy, as on API Gateway. Routes added
+// this way stay across later deployments of the config file.
 func (a *App) AddRoutes(ctx context.Context, routes map[string]config.Route) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.pending == nil {
-		a.pending = map[string]config.Route{}
+	before := maps.Clone(a.added)
+	if a.added == nil {
+		a.added = map[string]config.Route{}
 	}
-	for k, r := range routes {
-		a.pending[k] = r
-	}
-	if a.cfg.Stage.AutoDeploy {
-		return a.deployLocked(ctx)
-	}
-	return nil
-}
-
-// Deploy makes the routes added since the last deployment take effect.
-func (a *App) Deploy(ctx context.Context) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.deployLocked(ctx)
-}
-
-func (a *App) deployLocked(ctx context.Context) error {
-	if len(a.pending) == 0 {
+	maps.Copy(a.added, routes)
+	if !a.cur.Load().Stage.AutoDeploy {
 		return nil
 	}
-	n := len(a.invokers)
-	table, err := a.buildTable(a.ws.Routes(), a.pending)
-	if err != nil {
+	if _, err := a.deployLocked(ctx, a.cur.Load(), "addRoutes"); err != nil {
+		a.added = before
 		return err
 	}
-	if err := a.startInvokers(ctx, a.invokers[n:]); err != nil {
-		return err
-	}
-	for k, r := range a.pending {
-		a.routes[k] = r
-	}
-	a.pending = nil
-	a.ws.SetRoutes(table)
 	return nil
+}
+
+// Deploy makes the routes added since the last deployment take effect, as a new deployment,
+// and returns its id.
+func (a *App) Deploy(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.deployLocked(ctx, a.cur.Load(), "deploy")
 }
 
 // Route returns the deployed config of a route.
@@ -385,11 +361,19 @@ func (a *App) Shutdown(ctx context.Context) error {
 // and releases the integrations; the listener is the gateway's business.
 func (a *App) drain(ctx context.Context) error {
 	wsErr := a.ws.Shutdown(ctx)
+	a.stopTicker()
 	a.closeInvokers()
-	if a.accessFile != nil && wsErr == nil {
+	a.mu.Lock()
+	retiring := slices.Clone(a.retiring)
+	access := a.access
+	a.mu.Unlock()
+	for _, r := range retiring {
+		a.finishRetiring(r)
+	}
+	if access != nil && access.file != nil && wsErr == nil {
 		// Only once every $disconnect has been logged; after a cut-short shutdown a late entry
 		// may still come, and the file stays open for it.
-		_ = a.accessFile.Close()
+		_ = access.file.Close()
 	}
 	return wsErr
 }

@@ -18,9 +18,9 @@ import (
 	"github.com/switchboardhq/switchboard/internal/wsserver"
 )
 
-// iamConfigured reports whether the API uses IAM authorization: then every @connections call
-// must be signed, from anywhere.
-func (a *App) iamConfigured() bool { return a.cfg.Authorizer.Type == config.AuthorizerIAM }
+// iamConfigured reports whether the deployed config uses IAM authorization: then every
+// @connections call must be signed, from anywhere.
+func (a *App) iamConfigured() bool { return a.cur.Load().Authorizer.Type == config.AuthorizerIAM }
 
 // connectAuthorizer returns what authorizes handshakes, nil when nothing does:
 //   - the Lambda authorizer, for authorizer type lambda;
@@ -28,17 +28,15 @@ func (a *App) iamConfigured() bool { return a.cfg.Authorizer.Type == config.Auth
 //   - IAM, optional, when only message routes have auth.iam: a signed handshake is verified
 //     (a bad signature is refused) so that its principal can use those routes, an unsigned one
 //     connects without an identity.
-func (a *App) connectAuthorizer() (wsserver.ConnectAuthorizer, error) {
+//
+// la is the deployment's Lambda authorizer, routes its routes.
+func (a *App) connectAuthorizer(cfg *config.Config, la *authState, routes map[string]config.Route) wsserver.ConnectAuthorizer {
 	arn := iam.ConnectARN(a.cfg.Region, a.cfg.AccountID, a.cfg.APIID, a.cfg.Stage.Name)
-	if a.cfg.Authorizer.Type == config.AuthorizerLambda {
-		la, err := a.lambdaAuthorizer()
-		if err != nil {
-			return nil, fmt.Errorf("authorizer: %w", err)
-		}
-		return &connectAuth{impl: la, arn: arn}, nil
+	if la != nil {
+		return &connectAuth{impl: la.impl, arn: arn}
 	}
 	connectIAM, routeIAM := false, false
-	for key, r := range a.cfg.Routes {
+	for key, r := range routes {
 		if r.IAM {
 			if key == event.RouteConnect {
 				connectIAM = true
@@ -48,17 +46,18 @@ func (a *App) connectAuthorizer() (wsserver.ConnectAuthorizer, error) {
 		}
 	}
 	switch {
-	case a.iamConfigured() || connectIAM:
-		return &connectAuth{impl: a.iam, arn: arn}, nil
+	case cfg.Authorizer.Type == config.AuthorizerIAM || connectIAM:
+		return &connectAuth{impl: a.iam, arn: arn}
 	case routeIAM:
-		return &connectAuth{impl: a.iam, arn: arn, optional: true}, nil
+		return &connectAuth{impl: a.iam, arn: arn, optional: true}
 	}
-	return nil, nil
+	return nil
 }
 
-// lambdaAuthorizer builds the Lambda REQUEST authorizer from the config's target.
-func (a *App) lambdaAuthorizer() (*lambdaauth.Authorizer, error) {
-	c := a.cfg.Authorizer
+// lambdaAuthorizer builds the Lambda REQUEST authorizer from cfg's target.
+func (a *App) lambdaAuthorizer(cfg *config.Config) (*authState, error) {
+	c := cfg.Authorizer
+	st := &authState{cfg: c}
 	var raw integration.RawInvoker
 	switch t := c.Target; t.Kind {
 	case config.TargetGo:
@@ -68,29 +67,36 @@ func (a *App) lambdaAuthorizer() (*lambdaauth.Authorizer, error) {
 		}
 		raw = r
 	case config.TargetURL:
-		inv := httpurl.New(t.URL, a.opts.HTTPClient)
-		a.invokers = append(a.invokers, inv)
-		raw = inv
-	case config.TargetFunction:
-		inv, err := a.buildInvoker("authorizer", t)
+		u, err := config.ExpandStageVariables(t.URL, cfg.Stage.Variables)
 		if err != nil {
 			return nil, err
 		}
-		r, ok := inv.(integration.RawInvoker)
-		if !ok {
-			return nil, errors.New("this function cannot be called as an authorizer")
+		inv := httpurl.New(u, a.opts.HTTPClient)
+		st.inv, raw = inv, inv
+	case config.TargetFunction:
+		f, err := a.newFunction(cfg, "authorizer", t.Function, nil)
+		if err != nil {
+			return nil, err
 		}
-		raw = r
+		st.inv, raw = f, f
 	default:
 		return nil, errors.New("a lambda authorizer needs a function, a url or a Go handler")
 	}
-	return lambdaauth.New(lambdaauth.Options{
+	impl, err := lambdaauth.New(lambdaauth.Options{
 		Invoke:          raw.InvokeRaw,
 		IdentitySource:  c.IdentitySource,
 		ResultsCacheTTL: c.ResultsCacheTTL,
 		Clock:           a.opts.Now,
 		Logger:          a.log,
 	})
+	if err != nil {
+		if st.inv != nil {
+			a.closeNow([]integration.Invoker{st.inv})
+		}
+		return nil, err
+	}
+	st.impl = impl
+	return st, nil
 }
 
 // connectAuth adapts an auth.ConnectAuthorizer to the server's handshake seam.
@@ -148,11 +154,13 @@ func (r *routeAuth) AuthorizeRoute(conn *event.Conn, routeKey string) bool {
 // managementGuard returns who may call @connections: with IAM, callers whose signature verifies
 // and whose principal may execute-api:ManageConnections the connection's ARN, from anywhere;
 // without, loopback callers.
+//
+// The choice follows the deployed config at each call.
 func (a *App) managementGuard() mgmt.Guard {
-	if !a.iamConfigured() {
-		return mgmt.LoopbackOnly
-	}
 	return mgmt.GuardFunc(func(r *http.Request, body []byte, id string) error {
+		if !a.iamConfigured() {
+			return mgmt.LoopbackOnly.AuthorizeManagement(r, body, id)
+		}
 		arn := iam.ManageConnectionsARN(a.cfg.Region, a.cfg.AccountID, a.cfg.APIID, a.cfg.Stage.Name, r.Method, id)
 		_, err := a.iam.AuthorizeRequest(r, body, iam.ActionManageConnections, arn, a.opts.Now())
 		return err

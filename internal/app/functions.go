@@ -30,7 +30,7 @@ const EndpointEnv = "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"
 type functions struct {
 	mu       sync.Mutex
 	all      []*function         // every function built, in order
-	names    map[string]bool     // function names in use
+	names    map[string]*function // function names in use, and by which function
 	attached []config.Permission // AttachPermissions grants, for functions built later too
 }
 
@@ -47,6 +47,8 @@ type function struct {
 	accessKeyID string
 	attached    []config.Permission // granted after creation; guarded by app.fns.mu
 	authorizer  bool                // the Lambda authorizer's function, not a route's
+	src         *config.Config      // the snapshot it was built from, for file:line in errors
+	replaced    *function           // the function it took the name of, if any
 
 	fn     atomic.Pointer[lambda.Function]
 	mu     sync.Mutex // creation and Close
@@ -66,10 +68,11 @@ var errFunctionClosed = errors.New("the function is shut down")
 // <api name>-<route key without $>, with credentials allowing the stage's @connections API plus
 // its permissions and those attached to every function. The authorizer's function (the config's
 // authorizer.function, built under the key "authorizer") takes neither defaults.function nor
-// attached permissions, as in SST.
-func (a *App) newFunction(key string, fn *config.Function) (*function, error) {
-	authorizer := fn != nil && fn == a.cfg.Authorizer.Target.Function
-	defaults := a.cfg.Defaults.Function
+// attached permissions, as in SST. A function that replaces another (a deployment changed the
+// route's function) takes its name.
+func (a *App) newFunction(cfg *config.Config, key string, fn *config.Function, replacing *function) (*function, error) {
+	authorizer := key == "authorizer" && fn != nil && fn == cfg.Authorizer.Target.Function
+	defaults := cfg.Defaults.Function
 	if authorizer {
 		defaults = nil
 	}
@@ -79,7 +82,7 @@ func (a *App) newFunction(key string, fn *config.Function) (*function, error) {
 	}
 	a.fns.mu.Lock()
 	defer a.fns.mu.Unlock()
-	name := a.functionNameLocked(key)
+	name := a.functionNameLocked(key, replacing)
 	var attached []config.Permission
 	if !authorizer {
 		attached = slices.Clone(a.fns.attached)
@@ -88,7 +91,9 @@ func (a *App) newFunction(key string, fn *config.Function) (*function, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &function{app: a, route: key, name: name, cfg: merged, credentials: creds, attached: attached, authorizer: authorizer}
+	f := &function{app: a, route: key, name: name, cfg: merged, credentials: creds, attached: attached,
+		authorizer: authorizer, src: cfg, replaced: replacing}
+	a.fns.names[name] = f
 	for _, kv := range creds {
 		if v, ok := strings.CutPrefix(kv, "AWS_ACCESS_KEY_ID="); ok {
 			f.accessKeyID = v
@@ -100,8 +105,9 @@ func (a *App) newFunction(key string, fn *config.Function) (*function, error) {
 
 // functionNameLocked names a route's function <api name>-<route key without $>, in the
 // characters IAM allows in role names (others become "-"), at most 64 long, and unique within
-// the App (a numeric suffix tells apart keys that differ only in dropped characters).
-func (a *App) functionNameLocked(key string) string {
+// the App (a numeric suffix tells apart keys that differ only in dropped characters); a name
+// held by replacing may be taken over.
+func (a *App) functionNameLocked(key string, replacing *function) string {
 	clean := func(s string, max int) string {
 		b := []byte(s)
 		for i, c := range b {
@@ -116,15 +122,35 @@ func (a *App) functionNameLocked(key string) string {
 	}
 	base := clean(a.cfg.Name+"-"+strings.TrimPrefix(key, "$"), 64)
 	if a.fns.names == nil {
-		a.fns.names = map[string]bool{}
+		a.fns.names = map[string]*function{}
+	}
+	taken := func(name string) bool {
+		f, ok := a.fns.names[name]
+		return ok && (replacing == nil || f != replacing)
 	}
 	name := base
-	for n := 2; a.fns.names[name]; n++ {
+	for n := 2; taken(name); n++ {
 		suffix := "-" + strconv.Itoa(n)
 		name = clean(base, 64-len(suffix)) + suffix
 	}
-	a.fns.names[name] = true
+	a.fns.names[name] = replacing // newFunction records the new function as the holder
 	return name
+}
+
+// forgetFunction drops a closed function: from the functions AttachPermissions grants to, its
+// name (unless a newer function holds it now), and its credentials.
+func (a *App) forgetFunction(f *function) {
+	a.fns.mu.Lock()
+	defer a.fns.mu.Unlock()
+	a.fns.all = slices.DeleteFunc(a.fns.all, func(g *function) bool { return g == f })
+	if a.fns.names[f.name] == f {
+		if r := f.replaced; r != nil && slices.Contains(a.fns.all, r) {
+			a.fns.names[f.name] = r // a failed deployment: the function it was to replace goes on
+		} else {
+			delete(a.fns.names, f.name)
+		}
+	}
+	a.iam.RemovePrincipal(f.accessKeyID)
 }
 
 // lambdaFunction returns the function's lambda.Function, creating it on first use.
@@ -150,6 +176,7 @@ func (f *function) lambdaFunction() (*lambda.Function, error) {
 		AccountID: a.cfg.AccountID,
 		Env:       a.functionEnv(f),
 		Logger:    a.log.With("route", f.route),
+		Observer:  a.functionObserver(f.name),
 	})
 	if err != nil {
 		return nil, err
@@ -172,9 +199,9 @@ func (f *function) Start(ctx context.Context) error {
 	}
 	if err != nil {
 		if f.authorizer {
-			return f.app.configError("authorizer.function", "authorizer", err)
+			return f.app.configError(f.src, "authorizer.function", "authorizer", err)
 		}
-		return f.app.configError("routes."+f.route+".function.handler", "route "+f.route, err)
+		return f.app.configError(f.src, "routes."+f.route+".function.handler", "route "+f.route, err)
 	}
 	return nil
 }
@@ -209,11 +236,11 @@ func (f *function) Close() error {
 }
 
 // configError prefixes err with what failed (label) and, for a config file, the file and line of
-// keyPath (or of its nearest ancestor the file gives).
-func (a *App) configError(keyPath, label string, err error) error {
-	if a.cfg.File != "" {
-		if line, _ := a.cfg.Position(keyPath); line > 0 {
-			return fmt.Errorf("%s:%d: %s: %w", a.cfg.File, line, label, err)
+// keyPath (or of its nearest ancestor the file gives) in cfg.
+func (a *App) configError(cfg *config.Config, keyPath, label string, err error) error {
+	if cfg.File != "" {
+		if line, _ := cfg.Position(keyPath); line > 0 {
+			return fmt.Errorf("%s:%d: %s: %w", cfg.File, line, label, err)
 		}
 	}
 	return fmt.Errorf("%s: %w", label, err)

@@ -253,7 +253,7 @@ func TestAttachedPermissionsChangeWhatCredentialsMay(t *testing.T) {
 	}
 
 	// Functions built later (routes added at run time) get what was attached to every function.
-	later, err := a.newFunction("later", &config.Function{Handler: "later.handler"})
+	later, err := a.newFunction(a.Config(), "later", &config.Function{Handler: "later.handler"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -276,12 +276,12 @@ func (f *function) awsCredentials() aws.Credentials {
 func TestFunctionNames(t *testing.T) {
 	a := &App{cfg: &config.Config{Name: "chat app"}}
 	got := []string{
-		a.functionNameLocked("$connect"),
-		a.functionNameLocked("$default"),
-		a.functionNameLocked("default"),
-		a.functionNameLocked("send/message"),
-		a.functionNameLocked(strings.Repeat("k", 80)),
-		a.functionNameLocked(strings.Repeat("k", 80)),
+		a.functionNameLocked("$connect", nil),
+		a.functionNameLocked("$default", nil),
+		a.functionNameLocked("default", nil),
+		a.functionNameLocked("send/message", nil),
+		a.functionNameLocked(strings.Repeat("k", 80), nil),
+		a.functionNameLocked(strings.Repeat("k", 80), nil),
 	}
 	want := []string{"chat-app-connect", "chat-app-default", "chat-app-default-2", "chat-app-send-message",
 		("chat-app-" + strings.Repeat("k", 80))[:64], ("chat-app-" + strings.Repeat("k", 80))[:62] + "-2"}

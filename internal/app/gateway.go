@@ -103,6 +103,9 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	for _, a := range g.apps {
+		a.startTicker()
+	}
 
 	wctx, stop := context.WithCancel(context.Background())
 	g.stop = stop
