@@ -106,6 +106,10 @@ func (a *API) WatchConfig(ctx context.Context, interval time.Duration) {
 	})
 }
 
+// AdminAddress is the config's server.admin: where `switchboard serve` serves the admin
+// endpoints unless --admin says otherwise; "" for none.
+func (a *API) AdminAddress() string { return a.app.Config().Server.Admin }
+
 // Admin serves the admin endpoints of one or more APIs: GET /metrics (the Prometheus text
 // format: API Gateway's metrics and Switchboard's own for every API, labelled by api and stage,
 // and the Go and process collectors), /healthz and /readyz. Serve it on a listener of its own,

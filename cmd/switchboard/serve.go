@@ -7,7 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/switchboardhq/switchboard"
@@ -29,6 +34,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var tf templateFlags
 	tf.register(fs)
 	listen := fs.String("listen", "", "HOST:PORT to listen on (default: the first config's server.listen, else 127.0.0.1:3001)")
+	adminAddr := fs.String("admin", "", "HOST:PORT of the admin listener: /metrics, /healthz, /readyz (default: the first config's server.admin, else none)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	format := fs.String("log-format", "text", "log format: text or json")
 	if err := fs.Parse(args); err != nil {
@@ -43,6 +49,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "switchboard serve:", err)
 		return 2
 	}
+
+	// SIGHUP deploys the config files again; caught from the start so that it never kills.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 
 	var apis []*switchboard.API
 	var errs []error
@@ -82,10 +93,37 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "switchboard serve: %s\n", err)
 		return 1
 	}
+	adm, stopAdmin, err := startAdmin(*adminAddr, apis, logger, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard serve: %s\n", err)
+		return 1
+	}
+	defer stopAdmin()
 	if err := gw.StartOn(ctx, *listen); err != nil {
 		fmt.Fprintf(stderr, "switchboard serve: %s\n", err)
 		return 1
 	}
+	if adm != nil {
+		adm.SetReady()
+	}
+	wctx, stopWatching := context.WithCancel(context.Background())
+	defer stopWatching()
+	for _, api := range apis {
+		go api.WatchConfig(wctx, 0) // applies changes while stage.autoDeploy is on
+	}
+	go func() {
+		for {
+			select {
+			case <-wctx.Done():
+				return
+			case <-hup:
+				logger.Info("SIGHUP: deploying the config files again")
+				for _, api := range apis {
+					_, _ = api.Reload(wctx) // logged either way
+				}
+			}
+		}
+	}()
 	for i, api := range apis {
 		if len(apis) > 1 {
 			if i > 0 {
@@ -97,6 +135,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	<-ctx.Done()
+	if adm != nil {
+		adm.SetDraining() // /readyz says 503 before the first client is closed
+	}
+	stopWatching()
 	logger.Info("shutting down: closing connections with 1001 and delivering $disconnect")
 	timeout := time.Duration(0)
 	for _, api := range apis {
@@ -109,6 +151,35 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// startAdmin serves the admin endpoints of apis on addr (the first config's server.admin when
+// empty; nothing when neither is set) and prints where. stop closes the listener.
+func startAdmin(addr string, apis []*switchboard.API, logger *slog.Logger, stdout io.Writer) (*switchboard.Admin, func(), error) {
+	if addr == "" {
+		for _, api := range apis {
+			if a := api.AdminAddress(); a != "" {
+				addr = a
+				break
+			}
+		}
+	}
+	if addr == "" {
+		return nil, func() {}, nil
+	}
+	adm, err := switchboard.NewAdmin(apis...)
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("admin listener: %w", err)
+	}
+	srv := &http.Server{Handler: adm.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go func() { _ = srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "Admin:                http://%s (/metrics, /healthz, /readyz)\n", ln.Addr())
+	return adm, func() { _ = srv.Close() }, nil
 }
 
 // printURLs prints where an API is reached: its stage URL and management endpoint, over HTTPS
