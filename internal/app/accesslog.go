@@ -16,7 +16,7 @@ import (
 type accessState struct {
 	cfg    config.AccessLog
 	logger *accesslog.Logger
-	path   string           // the file's absolute path; "" for stdout and stderr
+	path   string          // the file's absolute path; "" for stdout and stderr
 	file   *accesslog.File // nil for stdout and stderr
 }
 

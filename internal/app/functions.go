@@ -29,9 +29,9 @@ const EndpointEnv = "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI"
 // functions is the App's state for function routes.
 type functions struct {
 	mu       sync.Mutex
-	all      []*function         // every function built, in order
+	all      []*function          // every function built, in order
 	names    map[string]*function // function names in use, and by which function
-	attached []config.Permission // AttachPermissions grants, for functions built later too
+	attached []config.Permission  // AttachPermissions grants, for functions built later too
 }
 
 // function runs one route's Lambda-style handler through a lambda.Function. The lambda.Function
