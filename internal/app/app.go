@@ -68,7 +68,7 @@ type App struct {
 	ticker  chan struct{}     // closed to stop the metrics ticker; nil when not started
 
 	ws   *wsserver.Server
-	mgmt *mgmt.Handler
+	mgmt atomic.Pointer[mgmt.Handler] // replaced by a deployment that changes limits.maxMessageBytes
 	// iam holds the principals that may sign requests: the IAM credentials file's and every
 	// function's generated credentials.
 	iam *iam.Store
@@ -81,6 +81,7 @@ type App struct {
 	access     *accessState            // the deployed access log
 	deployment string                  // the deployment id
 	retiring   []*retiring             // parts of earlier deployments waiting to be closed
+	grace      time.Duration           // the longest integration timeout deployed: how long retired parts wait
 	invokers   []integration.Invoker   // every invoker in use, for Close
 
 	fns functions   // function routes' state (functions.go)
@@ -155,15 +156,16 @@ func New(cfg *config.Config, opts Options) (_ *App, err error) {
 		a.metrics.SetConnections(a.ws.Len)
 	}
 	a.deployment = newDeploymentID()
+	a.grace = cfg.Limits.IntegrationTimeout
 	a.log.Debug("deployed", "deploymentId", a.deployment, "stage", cfg.Stage.Name, "trigger", "start",
 		"routes", strings.Join(p.table.Keys(), " "))
-	a.mgmt = &mgmt.Handler{
+	a.mgmt.Store(&mgmt.Handler{
 		Conns:    a.ws,
 		Guard:    a.managementGuard(),
 		MaxBytes: cfg.Limits.MaxMessageBytes,
 		ValidID:  event.WellFormedID,
 		Logger:   a.log,
-	}
+	})
 	t, err := edge.NewTable([]edge.Site{a.site()})
 	if err != nil {
 		return nil, err

@@ -104,7 +104,7 @@ func (a *App) build(cfg *config.Config) (_ *plan, err error) {
 		switch {
 		case !ok:
 			p.added = append(p.added, key)
-		case old.inv != p.live[key].inv || !reflect.DeepEqual(old.route.ReturnResponse, p.routes[key].ReturnResponse) || old.route.IAM != p.routes[key].IAM:
+		case !sameInvoker(old.inv, p.live[key].inv) || old.route.ReturnResponse != p.routes[key].ReturnResponse || old.route.IAM != p.routes[key].IAM:
 			p.changed = append(p.changed, key)
 		}
 	}
@@ -200,7 +200,7 @@ func (a *App) commit(p *plan) string {
 	}
 	var retired []integration.Invoker
 	for key, old := range a.live {
-		if lr, ok := p.live[key]; !ok || lr.inv != old.inv {
+		if lr, ok := p.live[key]; !ok || !sameInvoker(lr.inv, old.inv) {
 			if old.route.Target.Kind != config.TargetGo {
 				retired = append(retired, old.inv)
 			}
@@ -213,7 +213,13 @@ func (a *App) commit(p *plan) string {
 	if a.access != nil && a.access.file != nil && (p.access == nil || p.access.file != a.access.file) {
 		oldFile = a.access
 	}
+	if h := a.mgmt.Load(); h != nil && h.MaxBytes != p.cfg.Limits.MaxMessageBytes {
+		n := *h
+		n.MaxBytes = p.cfg.Limits.MaxMessageBytes
+		a.mgmt.Store(&n)
+	}
 	a.live, a.routes, a.auth, a.access = p.live, p.routes, p.auth, p.access
+	a.grace = max(a.grace, p.cfg.Limits.IntegrationTimeout)
 	a.cur.Store(p.cfg)
 	a.retire(retired, oldFile)
 
@@ -250,7 +256,7 @@ func (a *App) retire(invs []integration.Invoker, access *accessState) {
 	a.invokers = slices.DeleteFunc(a.invokers, func(inv integration.Invoker) bool { return slices.Contains(invs, inv) })
 	r := &retiring{invs: invs, access: access}
 	a.retiring = append(a.retiring, r)
-	r.timer = time.AfterFunc(a.cur.Load().Limits.IntegrationTimeout+time.Second, func() { a.finishRetiring(r) })
+	r.timer = time.AfterFunc(a.grace+time.Second, func() { a.finishRetiring(r) })
 }
 
 // retiring is what a deployment stopped using, waiting to be closed.

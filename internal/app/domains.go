@@ -65,7 +65,7 @@ func (a *App) ServeEdge(w http.ResponseWriter, r *http.Request, m edge.Match) {
 	case rest[0] != "@connections":
 		edge.Forbidden(w)
 	case len(rest) == 2 && rest[1] != "":
-		a.mgmt.Serve(w, r, rest[1])
+		a.mgmt.Load().Serve(w, r, rest[1])
 	default:
 		writeAPIError(w, r, mgmt.NoMethod(r, strings.Join(rest, "/")))
 	}
