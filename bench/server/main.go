@@ -46,6 +46,7 @@ func main() {
 	flag.StringVar(&o.functions, "functions", "", "directory holding go/echo and node/handler.js: adds the goecho and nodepost function routes")
 	flag.IntVar(&o.workers, "workers", 0, "reserved concurrency of each function route (0 = the function runtime's default)")
 	flag.BoolVar(&o.plain, "plain", false, "serve API.Handler from a plain net/http server instead of API.StartOn")
+	flag.BoolVar(&o.metrics, "metrics", true, "keep metrics (the default, as switchboard serve does); -metrics=false measures their cost")
 	flag.StringVar(&o.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	flag.Parse()
 	var level slog.Level
@@ -68,6 +69,7 @@ type options struct {
 	functions     string
 	workers       int
 	plain         bool
+	metrics       bool
 	logLevel      string
 }
 
@@ -94,11 +96,15 @@ func run(ctx context.Context, o options, out io.Writer, logger *slog.Logger) err
 	if err != nil {
 		return err
 	}
+	apiOpts := []switchboard.Option{switchboard.WithLogger(logger)}
+	if !o.metrics {
+		apiOpts = append(apiOpts, switchboard.WithoutMetrics())
+	}
 	api, err := switchboard.New(switchboard.Props{
 		Name:   "bench",
 		Stage:  switchboard.Stage{Name: stageName},
 		Routes: routes,
-	}, switchboard.WithLogger(logger))
+	}, apiOpts...)
 	if err != nil {
 		return fmt.Errorf("define API: %w", err)
 	}

@@ -29,6 +29,7 @@ const (
 	nodeThroughputRatio = 10   // Node.js @connections echo vs serverless-offline, msg/s, at C = 50
 	nodeMemoryRatio     = 0.1  // ... with at most this fraction of its memory
 	connectBudget       = 5000 // connects/s with an in-process $connect handler
+	metricsCostRatio    = 0.97 // in-process two-way route with metrics vs without, msg/s, at C = 100
 	awsConnectQuota     = 500  // AWS's default new-connection quota per account and Region
 )
 
@@ -51,6 +52,8 @@ func judge(rep *Report, p plan) []Budget {
 			node, p99, func(r float64) bool { return r < 1 }, times),
 		judgeMemory(node),
 		judgeConnect(rep.row("connect-switchboard")),
+		judgeRatio(fmt.Sprintf("Metrics on cost at most 3%% of the in-process two-way route's messages/s at C = %d", p.budgetConns),
+			rep.row(fmt.Sprintf("metrics-%d", p.budgetConns)), throughput, func(r float64) bool { return r >= metricsCostRatio }, percent),
 	)
 	return out
 }

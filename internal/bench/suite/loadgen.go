@@ -83,7 +83,12 @@ func (s *suite) roundTripArgs(conns int, action, mode string) []string {
 // interleave runs a row: plan.rounds rounds against subURL, each right after one against baseURL
 // with the same flags (no baseline when baseURL is "").
 func (s *suite) interleave(ctx context.Context, subURL, baseURL string, args []string) (sub, base *load, err error) {
-	for range s.plan.rounds {
+	return s.interleaveRounds(ctx, subURL, baseURL, args, s.plan.rounds)
+}
+
+// interleaveRounds is interleave with a number of rounds of its own.
+func (s *suite) interleaveRounds(ctx context.Context, subURL, baseURL string, args []string, rounds int) (sub, base *load, err error) {
+	for range rounds {
 		if baseURL != "" {
 			if base, err = s.runLoad(ctx, base, baseURL, args...); err != nil {
 				return nil, nil, err

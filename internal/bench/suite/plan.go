@@ -13,6 +13,7 @@ type plan struct {
 	nodeConns     []int         // C of the Node.js rows; the last is the budget's (50)
 	duration      time.Duration // measured part of each round-trip row, over all its rounds
 	rounds        int           // a round-trip row's runs, each interleaved with its baseline's
+	metricsRounds int           // the metrics-cost row's rounds (a small difference needs more)
 	warmup        time.Duration // unmeasured start of each round-trip row
 	profileFor    time.Duration // length of the CPU profile of the in-process budget run
 	nodeWarmup    time.Duration // unmeasured run before the Node.js rows, on each side
@@ -33,6 +34,7 @@ var fullPlan = plan{
 	nodeConns:     []int{1, 50},
 	duration:      12 * time.Second,
 	rounds:        3,
+	metricsRounds: 6,
 	warmup:        time.Second,
 	profileFor:    5 * time.Second,
 	nodeWarmup:    20 * time.Second,
@@ -51,6 +53,7 @@ var smokePlan = plan{
 	nodeConns:     []int{1},
 	duration:      time.Second,
 	rounds:        1,
+	metricsRounds: 1,
 	warmup:        200 * time.Millisecond,
 	profileFor:    time.Second,
 	replyTimeout:  30 * time.Second,

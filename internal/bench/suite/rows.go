@@ -10,7 +10,7 @@ import (
 
 // steps are the suite's parts, in the order they run.
 func (s *suite) steps() []func(context.Context) error {
-	return []func(context.Context) error{s.idleRows, s.gatewayRows, s.functionRows, s.serverlessOfflineRows}
+	return []func(context.Context) error{s.idleRows, s.gatewayRows, s.metricsRows, s.functionRows, s.serverlessOfflineRows}
 }
 
 // idleRows measures memory per idle connection at each size, on a fresh server each time.
@@ -100,6 +100,33 @@ func (s *suite) gatewayRows(ctx context.Context) error {
 		}
 	}
 	return errorsOf(conn, loop, post)
+}
+
+// metricsRows measures what metrics cost: the in-process two-way route at the budget's C on two
+// servers side by side, one with metrics (the default) and one without, in turn.
+func (s *suite) metricsRows(ctx context.Context) error {
+	on, err := s.startSwitchboard(ctx, serveDefault)
+	if err != nil {
+		return err
+	}
+	defer on.stop()
+	off, err := s.startSwitchboard(ctx, serveNoMetrics)
+	if err != nil {
+		return err
+	}
+	defer off.stop()
+	s.rep.Servers = append(s.rep.Servers, off.command)
+	sec := s.rep.section("Metrics cost",
+		"The in-process two-way route's closed loop, as above, on two benchmark servers: with metrics (the default: API "+
+			"Gateway's and Switchboard's counters, the latency histogram) and with -metrics=false, their rounds run in turn.")
+	c := s.plan.budgetConns
+	s.progress("metrics cost, C = %d", c)
+	row := sec.add(&Row{Key: fmt.Sprintf("metrics-%d", c), Title: fmt.Sprintf("C = %s, metrics on", thousands(c)), BaseName: "metrics off"})
+	row.Sub, row.Base, err = s.interleaveRounds(ctx, on.URL, off.URL, s.roundTripArgs(c, "echo", ""), s.plan.metricsRounds)
+	if fail(row, err) {
+		return err
+	}
+	return sectionErr(sec)
 }
 
 // profileRun runs the in-process route once more at C connections while taking a CPU profile

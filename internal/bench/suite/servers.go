@@ -40,6 +40,7 @@ const (
 	serveDefault   = iota // the API serves itself (API.StartOn), as `switchboard serve` does
 	serveFunctions        // the same, with the function routes
 	servePlain            // API.Handler in bench/server's own plain net/http server
+	serveNoMetrics        // as serveDefault, without metrics (their cost's baseline)
 )
 
 // startSwitchboard starts bench/server the given way.
@@ -50,6 +51,8 @@ func (s *suite) startSwitchboard(ctx context.Context, how int) (*sbServer, error
 		argv = append(argv, "-functions", "bench/functions", "-workers", strconv.Itoa(s.plan.functionLimit))
 	case servePlain:
 		argv = append(argv, "-plain")
+	case serveNoMetrics:
+		argv = append(argv, "-metrics=false")
 	}
 	p, line, err := startProc(ctx, "benchmark server", s.opts.Root, nil, true, readyTimeout, argv...)
 	if err != nil {
