@@ -1,6 +1,6 @@
 // Command switchboard serves WebSocket APIs defined like Amazon API Gateway's.
 //
-//	switchboard serve --config FILE [--listen HOST:PORT]   serve the stage
+//	switchboard serve --config FILE [--listen HOST:PORT] [--admin HOST:PORT]   serve the stage
 //	switchboard serve --template FILE [--parameter-overrides K=V ...] [--env-vars FILE]
 //	                                                       serve a SAM/CloudFormation/CDK/serverless.yml definition
 //	switchboard validate --config FILE | --template FILE   check a config file or template
@@ -22,7 +22,7 @@ import (
 
 const usage = `usage:
   switchboard serve [--config FILE ...] [--template FILE [--parameter-overrides Key=Value ...] [--env-vars FILE]]
-                    [--listen HOST:PORT] [--log-level LEVEL] [--log-format text|json]
+                    [--listen HOST:PORT] [--admin HOST:PORT] [--log-level LEVEL] [--log-format text|json]
   switchboard validate [--config FILE ...] [--template FILE [--parameter-overrides Key=Value ...] [--env-vars FILE]]
   switchboard synth --config FILE [--out FILE] [--format yaml|json]
   switchboard bench [flags] URL      (switchboard bench -h for flags)
