@@ -28,10 +28,11 @@ func (p Props) toConfig() (*config.Config, error) {
 			SecurityPolicy: p.CustomDomain.SecurityPolicy,
 		},
 		Stage: config.Stage{
-			Name:       p.Stage.Name,
-			AutoDeploy: !p.Stage.DisableAutoDeploy,
-			Throttle:   config.Throttle{RateLimit: p.Stage.RateLimit, BurstLimit: p.Stage.BurstLimit},
-			Variables:  p.Stage.Variables,
+			Name:            p.Stage.Name,
+			AutoDeploy:      !p.Stage.DisableAutoDeploy,
+			Throttle:        config.Throttle{RateLimit: p.Stage.RateLimit, BurstLimit: p.Stage.BurstLimit},
+			Variables:       p.Stage.Variables,
+			DetailedMetrics: p.Stage.DetailedMetrics,
 
 			GrantManagementAPIAccess: p.Stage.GrantManagementAPIAccess,
 		},

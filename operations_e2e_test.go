@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/coder/websocket"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -410,5 +411,33 @@ func TestReloadWithoutAutoDeploy(t *testing.T) {
 	}
 	if _, err := noFile.Reload(context.Background()); err == nil || errors.Is(err, context.Canceled) {
 		t.Fatalf("Reload of an API defined in Go: %v", err)
+	}
+}
+
+// TestStageVariablesReachTheAuthorizer: the Lambda authorizer's event carries stageVariables,
+// and a stage variable can be its identity source.
+func TestStageVariablesReachTheAuthorizer(t *testing.T) {
+	seen := make(chan map[string]string, 4)
+	authorizer := func(_ context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
+		seen <- req.StageVariables
+		return events.APIGatewayCustomAuthorizerResponse{
+			PrincipalID: "u",
+			PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17", Statement: []events.IAMPolicyStatement{
+				{Action: []string{"execute-api:Invoke"}, Effect: "Allow", Resource: []string{req.MethodArn}},
+			}},
+		}, nil
+	}
+	api := startAPI(t, switchboard.Props{
+		Stage:      switchboard.Stage{Name: "prod", Variables: map[string]string{"env": "staging", "key": "k1"}},
+		Authorizer: switchboard.Authorizer{Type: "lambda", Handler: authorizer, IdentitySource: []string{"stageVariables.key"}},
+	})
+	dial(t, api.URL())
+	select {
+	case vars := <-seen:
+		if vars["env"] != "staging" || vars["key"] != "k1" {
+			t.Fatalf("the authorizer got stageVariables %v", vars)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the authorizer was not called")
 	}
 }

@@ -171,8 +171,12 @@ type Stage struct {
 	// 0): no throttling.
 	RateLimit  float64
 	BurstLimit int
-	// Variables are delivered to handlers as stageVariables.
+	// Variables are delivered to handlers and the Lambda authorizer as stageVariables, to access
+	// logs as $stageVariables.name, and to a route's URL as ${stageVariables.name}.
 	Variables map[string]string
+	// DetailedMetrics keeps metrics per route key (API Gateway's DetailedMetricsEnabled): a
+	// route label on /metrics, and MetricOptions.Route. Default false.
+	DetailedMetrics bool
 	// GrantManagementAPIAccess names principals of the IAM credentials file (name, ARN or
 	// access key id) that may call @connections (CDK's stage.grantManagementApiAccess).
 	GrantManagementAPIAccess []string
