@@ -129,15 +129,16 @@ func (b *recordingBackend) next(t *testing.T) string {
 }
 
 // runServe runs `switchboard serve` with args and hands each line it prints to line until line
-// returns true; the rest of its output is discarded. The process is killed with the test.
-func runServe(t *testing.T, line func(string) bool, args ...string) (*exec.Cmd, *bytes.Buffer) {
+// returns true; the rest of its output is discarded. Its stderr may be read while it runs. The
+// process is killed with the test.
+func runServe(t *testing.T, line func(string) bool, args ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &bytes.Buffer{}
+	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -151,7 +152,7 @@ func runServe(t *testing.T, line func(string) bool, args ...string) (*exec.Cmd, 
 }
 
 // startServe runs `switchboard serve` and returns the process and the WebSocket URL it prints.
-func startServe(t *testing.T, config string) (*exec.Cmd, string, *bytes.Buffer) {
+func startServe(t *testing.T, config string) (*exec.Cmd, string, *lockedBuffer) {
 	t.Helper()
 	var url, mgmt string
 	cmd, stderr := runServe(t, func(line string) bool {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -43,31 +42,19 @@ type served struct {
 // startServeAdmin runs `switchboard serve --admin 127.0.0.1:0` and reads the addresses it prints.
 func startServeAdmin(t *testing.T, config string) *served {
 	t.Helper()
-	cmd := exec.Command(binary, "serve", "--config", config, "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &served{cmd: cmd, stderr: &lockedBuffer{}}
-	cmd.Stderr = s.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() && (s.url == "" || s.admin == "") {
-		line := sc.Text()
+	s := &served{}
+	s.cmd, s.stderr = runServe(t, func(line string) bool {
 		if v, ok := strings.CutPrefix(line, "WebSocket URL:"); ok {
 			s.url = strings.TrimSpace(v)
 		}
 		if v, ok := strings.CutPrefix(line, "Admin:"); ok {
 			s.admin, _, _ = strings.Cut(strings.TrimSpace(v), " ")
 		}
-	}
+		return s.url != "" && s.admin != ""
+	}, "--config", config, "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0")
 	if s.url == "" || !strings.HasPrefix(s.admin, "http://127.0.0.1:") {
 		t.Fatalf("serve printed URL %q and admin %q; stderr:\n%s", s.url, s.admin, s.stderr)
 	}
-	go func() { _, _ = io.Copy(io.Discard, stdout) }()
 	return s
 }
 
