@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -73,5 +74,18 @@ func TestEndpoints(t *testing.T) {
 	}
 	if code, _ := get(t, srv.URL+"/nope"); code != 404 {
 		t.Errorf("unknown path: %d", code)
+	}
+}
+
+// TestIsALeaf keeps the package a leaf: it imports no other Switchboard package.
+func TestIsALeaf(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/switchboardhq/switchboard") && !strings.HasSuffix(dep, "/admin") {
+			t.Errorf("imports %s", dep)
+		}
 	}
 }

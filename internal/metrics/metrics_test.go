@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -264,5 +265,18 @@ func TestQuantile(t *testing.T) {
 	}
 	if _, ok := quantile(0.5, make([]uint64, nBuckets), noMin, noMax); ok {
 		t.Error("quantile of nothing is ok")
+	}
+}
+
+// TestIsALeaf keeps the package a leaf: it imports no other Switchboard package.
+func TestIsALeaf(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/switchboardhq/switchboard") && !strings.HasSuffix(dep, "/metrics") {
+			t.Errorf("imports %s", dep)
+		}
 	}
 }
