@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -269,6 +270,26 @@ func TestFunctionFailuresKeepTheConnection(t *testing.T) {
 	}); !found {
 		t.Error("no log record of the init failure with the worker's stderr")
 	}
+
+	// The function metrics count what happened: $default ran 8 times (5 answered, a crash, a
+	// result that is not JSON, a timeout), and broken failed at initialisation once.
+	adm, err := switchboard.NewAdmin(api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(adm.Handler())
+	defer srv.Close()
+	eventually(t, "the function metrics", func() bool {
+		mfs := scrapeMetrics(t, srv.URL)
+		of := func(name, fn string) float64 { return sumOf(mfs, name, map[string]string{"function": fn}) }
+		return of("switchboard_function_invocations_total", "failing-default") == 8 &&
+			of("switchboard_function_errors_total", "failing-default") == 2 &&
+			of("switchboard_function_timeouts_total", "failing-default") == 1 &&
+			of("switchboard_function_cold_starts_total", "failing-default") >= 3 &&
+			of("switchboard_function_duration_seconds", "failing-default") == 8 &&
+			of("switchboard_function_invocations_total", "failing-broken") == 1 &&
+			of("switchboard_function_errors_total", "failing-broken") == 1
+	})
 }
 
 func TestNodeHandlerWrittenLikeAWSSamplesPostsOverHTTPS(t *testing.T) {

@@ -312,11 +312,15 @@ func (f *Function) invoke(ctx context.Context, payload []byte) (out []byte, requ
 	}
 	f.startWatching()
 	if g.err != nil {
+		f.obs.Invoked(0, true, false) // a broken build fails the invocation, as a failed init does
 		return nil, "", g.prepareError()
 	}
 	for attempt := 1; ; attempt++ {
 		w, err := f.acquire(ctx)
 		if err != nil {
+			if he := (*HandlerError)(nil); errors.As(err, &he) && he.Init {
+				f.obs.Invoked(0, true, he.Type == ErrorTypeTimeout) // the worker failed to initialise
+			}
 			return nil, "", err
 		}
 		if err := ctx.Err(); err != nil { // do not start what cannot finish
