@@ -11,7 +11,9 @@
 // docs/domains.md). Use URL, ManagementEndpoint, SecureManagementEndpoint, CustomDomainURL and
 // ExecuteAPIHost for its addresses (CAFile for the local CA that the https:// and wss:// forms
 // use), AddRoutes to add routes while it runs, and PostToConnection, GetConnection and
-// DeleteConnection to reach clients without HTTP.
+// DeleteConnection to reach clients without HTTP. Use Reload or WatchConfig to deploy a changed
+// config file while clients stay connected, Metric for API Gateway's CloudWatch metrics, and
+// NewAdmin for the admin endpoints (/metrics, /healthz, /readyz; docs/operations.md).
 // Handlers are ordinary AWS Lambda handlers (see Handler).
 package switchboard
 
