@@ -54,8 +54,11 @@ func (a *API) DeploymentID() string { return a.app.DeploymentID() }
 // are then applied as they are saved (WatchConfig), otherwise on Reload (SIGHUP for serve).
 func (a *API) AutoDeploy() bool { return a.app.AutoDeploy() }
 
-// errNoFile is Reload's error for an API defined in Go.
-var errNoFile = errors.New("reload: the API was not loaded from a config file")
+// Reload's errors for APIs it cannot reload.
+var (
+	errNoFile   = errors.New("reload: the API was not loaded from a config file")
+	errTemplate = errors.New("reload: the APIs of a template are not reloaded; restart to apply a changed template")
+)
 
 // Reload reads the API's config file again and deploys it, as a new API Gateway deployment:
 // routes added, removed or retargeted, defaults.function, the authorizer, throttling, access
@@ -70,7 +73,11 @@ func (a *API) Reload(ctx context.Context) (string, error) {
 
 func (a *API) reload(ctx context.Context, why string) (string, error) {
 	path := a.app.Config().File
-	if path == "" {
+	switch {
+	case a.fromTemplate:
+		a.app.LogRejected(errTemplate, why)
+		return "", errTemplate
+	case path == "":
 		return "", errNoFile
 	}
 	cfg, err := config.Load(path)
@@ -92,10 +99,10 @@ func (a *API) reload(ctx context.Context, why string) (string, error) {
 
 // WatchConfig watches the API's config file, reading it every interval (one second when 0),
 // and deploys each change (as Reload does) while stage.autoDeploy is on, until ctx ends. It
-// does nothing for an API defined in Go.
+// does nothing for an API defined in Go or by a template.
 func (a *API) WatchConfig(ctx context.Context, interval time.Duration) {
 	path := a.app.Config().File
-	if path == "" {
+	if path == "" || a.fromTemplate {
 		return
 	}
 	w := config.NewWatcher(path)

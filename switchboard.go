@@ -71,8 +71,9 @@ func WithHandler(routeKey string, h Handler) Option {
 
 // API is a defined WebSocket API with one stage.
 type API struct {
-	app  *app.App
-	opts *options // for Reload: the handlers to attach again
+	app          *app.App
+	opts         *options // for Reload: the handlers to attach again
+	fromTemplate bool     // defined by NewFromTemplate: Reload and WatchConfig do not apply
 }
 
 // New defines an API from props. It validates everything at once and starts nothing.

@@ -45,6 +45,7 @@ func NewFromTemplate(path string, opts TemplateOptions, options ...Option) ([]*A
 		if err != nil {
 			return nil, err
 		}
+		api.fromTemplate = true
 		apis = append(apis, api)
 	}
 	return apis, nil
