@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -58,6 +57,25 @@ func writeFile(t *testing.T, path, text string) {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// startFromFile starts the API of a config file on a free loopback port and shuts it down with
+// the test.
+func startFromFile(t *testing.T, path string, opts ...switchboard.Option) *switchboard.API {
+	t.Helper()
+	api, err := switchboard.NewFromFile(path, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := api.StartOn(context.Background(), "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = api.Shutdown(ctx)
+	})
+	return api
 }
 
 // scrapeMetrics GETs /metrics from the admin handler and parses it with Prometheus's parser.
@@ -127,18 +145,7 @@ routes:
   fail: {url: '%[1]s/fail'}
   crash: {url: '%[1]s/crash'}
 `, backend.URL))
-	api, err := switchboard.NewFromFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := api.StartOn(context.Background(), "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = api.Shutdown(ctx)
-	})
+	api := startFromFile(t, cfgPath)
 	adm, err := switchboard.NewAdmin(api)
 	if err != nil {
 		t.Fatal(err)
@@ -279,19 +286,6 @@ func diff(a, b float64) float64 {
 	return b - a
 }
 
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 // TestAutoDeployUnderAnOpenConnection edits the config file of a running API: an added route
 // reaches a client that stays connected; an invalid edit changes nothing and is logged with
 // file:line; a change needing a restart is logged and left as it is.
@@ -301,22 +295,12 @@ func TestAutoDeployUnderAnOpenConnection(t *testing.T) {
 	cfgPath := filepath.Join(dir, "switchboard.yaml")
 	base := fmt.Sprintf("stage:\n  name: prod\n  variables: {backend: '%s'}\nroutes:\n  echo: {url: '${stageVariables.backend}/echo', returnResponse: true}\n", backend.URL)
 	writeFile(t, cfgPath, base)
-	logs := &syncBuffer{}
-	api, err := switchboard.NewFromFile(cfgPath, switchboard.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := api.StartOn(context.Background(), "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
+	logs := &logRecorder{}
+	api := startFromFile(t, cfgPath, switchboard.WithLogger(slog.New(logs)))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	t.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer scancel()
-		_ = api.Shutdown(sctx)
-	})
 	go api.WatchConfig(ctx, 10*time.Millisecond)
+	logged := func(match func(map[string]string) bool) bool { _, ok := logs.find(match); return ok }
 
 	c := dial(t, api.URL())
 	send(t, c, `{"action":"echo"}`) // the url came from the stage variable
@@ -334,16 +318,24 @@ func TestAutoDeployUnderAnOpenConnection(t *testing.T) {
 		t.Fatalf("the open connection's next message: %q, want the added route's answer", got)
 	}
 	deployed := api.DeploymentID()
-	if !strings.Contains(logs.String(), "deploymentId="+deployed) {
-		t.Errorf("the deployment %s is not logged:\n%s", deployed, logs)
+	if !logged(func(m map[string]string) bool {
+		return m["msg"] == "deployed" && m["deploymentId"] == deployed && m["added"] == "late"
+	}) {
+		t.Errorf("the deployment %s is not logged", deployed)
 	}
 
 	// An invalid edit: a typo and an undefined stage variable. Nothing changes; both problems
 	// are logged with file:line.
 	writeFile(t, cfgPath, base+"  late: {url: '${stageVariables.nope}/late', returnResponse: true}\n  bad: {urll: x}\n")
-	eventually(t, "the rejection to be logged", func() bool {
-		return strings.Contains(logs.String(), "switchboard.yaml:6:") && strings.Contains(logs.String(), "switchboard.yaml:7:")
-	})
+	problem := func(at string) func() bool {
+		return func() bool {
+			return logged(func(m map[string]string) bool {
+				return m["msg"] == "config change not applied" && strings.Contains(m["problem"], at)
+			})
+		}
+	}
+	eventually(t, "line 6's problem to be logged", problem("switchboard.yaml:6:"))
+	eventually(t, "line 7's problem to be logged", problem("switchboard.yaml:7:"))
 	if api.DeploymentID() != deployed {
 		t.Fatal("an invalid edit was deployed")
 	}
@@ -355,7 +347,9 @@ func TestAutoDeployUnderAnOpenConnection(t *testing.T) {
 	// A stage rename needs a restart: logged, not applied; the rest of the edit is.
 	writeFile(t, cfgPath, strings.Replace(base, "name: prod", "name: staging", 1))
 	eventually(t, "the restart-only change to be logged", func() bool {
-		return strings.Contains(logs.String(), "needs a restart") && strings.Contains(logs.String(), "key=stage.name")
+		return logged(func(m map[string]string) bool {
+			return strings.Contains(m["msg"], "needs a restart") && m["key"] == "stage.name" && m["running"] == "prod" && m["file"] == "staging"
+		})
 	})
 	eventually(t, "the rest of the edit to be deployed", func() bool { return api.DeploymentID() != deployed })
 	if !strings.HasSuffix(api.URL(), "/prod") {
@@ -374,18 +368,7 @@ func TestReloadWithoutAutoDeploy(t *testing.T) {
 	cfgPath := filepath.Join(t.TempDir(), "switchboard.yaml")
 	base := fmt.Sprintf("stage: {name: prod, autoDeploy: false}\nroutes:\n  echo: {url: '%s/echo', returnResponse: true}\n", backend.URL)
 	writeFile(t, cfgPath, base)
-	api, err := switchboard.NewFromFile(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := api.StartOn(context.Background(), "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer scancel()
-		_ = api.Shutdown(sctx)
-	})
+	api := startFromFile(t, cfgPath)
 	c := dial(t, api.URL())
 	writeFile(t, cfgPath, base+fmt.Sprintf("  late: {url: '%s/late', returnResponse: true}\n", backend.URL))
 	id, err := api.Reload(context.Background())
