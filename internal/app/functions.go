@@ -16,6 +16,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/event"
 	"github.com/switchboardhq/switchboard/internal/integration"
 	"github.com/switchboardhq/switchboard/internal/integration/lambda"
+	"github.com/switchboardhq/switchboard/internal/integration/lambda/redirect"
 )
 
 // CacheDirEnv names the environment variable that overrides where Switchboard keeps Go builds,
@@ -43,6 +44,7 @@ type function struct {
 	route       string
 	name        string
 	cfg         *config.Function // merged with defaults.function
+	own         *config.Function // the route's own function, before the merge
 	credentials []string         // AWS_ACCESS_KEY_ID=..., AWS_SECRET_ACCESS_KEY=..., AWS_SESSION_TOKEN=...
 	accessKeyID string
 	attached    []config.Permission // granted after creation; guarded by app.fns.mu
@@ -91,7 +93,7 @@ func (a *App) newFunction(cfg *config.Config, key string, fn *config.Function, r
 	if err != nil {
 		return nil, err
 	}
-	f := &function{app: a, route: key, name: name, cfg: merged, credentials: creds, attached: attached,
+	f := &function{app: a, route: key, name: name, cfg: merged, own: fn, credentials: creds, attached: attached,
 		authorizer: authorizer, src: cfg, replaced: replacing}
 	a.fns.names[name] = f
 	for _, kv := range creds {
@@ -175,6 +177,7 @@ func (f *function) lambdaFunction() (*lambda.Function, error) {
 		Region:    a.cfg.Region,
 		AccountID: a.cfg.AccountID,
 		Env:       a.functionEnv(f),
+		Redirect:  a.redirectRules(),
 		Logger:    a.log.With("route", f.route),
 		Observer:  a.functionObserver(f.name),
 	})
@@ -198,12 +201,63 @@ func (f *function) Start(ctx context.Context) error {
 		err = fn.Start(ctx)
 	}
 	if err != nil {
+		label := "route " + f.route
 		if f.authorizer {
-			return f.app.configError(f.src, "authorizer.function", "authorizer", err)
+			label = "authorizer"
 		}
-		return f.app.configError(f.src, "routes."+f.route+".function.handler", "route "+f.route, err)
+		key, prop := f.keyPath(err)
+		if prop {
+			label += ": " + key
+		}
+		return f.app.configError(f.src, key, label, err)
 	}
 	return nil
+}
+
+// keyPath is the config key a start-up failure of the function is about: the prop a
+// *lambda.PropError names (prop true) — the route's own runtime or layer, or defaults.function's
+// when the value came from there — else the handler.
+func (f *function) keyPath(err error) (key string, prop bool) {
+	base := "routes." + f.route + ".function"
+	if f.authorizer {
+		base = "authorizer.function"
+	}
+	var pe *lambda.PropError
+	if !errors.As(err, &pe) {
+		if f.authorizer {
+			return base, false
+		}
+		return base + ".handler", false
+	}
+	defaults := f.src.Defaults.Function
+	if f.authorizer {
+		defaults = nil
+	}
+	own := f.own
+	if own == nil {
+		own = &config.Function{}
+	}
+	switch pe.Prop {
+	case "runtime":
+		if own.Runtime == "" && defaults != nil && defaults.Runtime != "" {
+			return "defaults.function.runtime", true
+		}
+		return base + ".runtime", true
+	case "layers":
+		if pe.Index < len(f.cfg.Layers) {
+			layer := f.cfg.Layers[pe.Index]
+			if i := slices.Index(own.Layers, layer); i >= 0 {
+				return fmt.Sprintf("%s.layers[%d]", base, i), true
+			}
+			if defaults != nil {
+				if i := slices.Index(defaults.Layers, layer); i >= 0 {
+					return fmt.Sprintf("defaults.function.layers[%d]", i), true
+				}
+			}
+		}
+		return base + ".layers", true
+	}
+	return base + "." + pe.Prop, true
 }
 
 // Invoke runs the event through a worker.
@@ -267,6 +321,15 @@ func (a *App) functionEnv(f *function) []string {
 	}
 	add(EndpointEnv, scheme+"://"+a.hostPort()+"/"+a.cfg.Stage.Name)
 	return env
+}
+
+// redirectRules send function workers' HTTPS connections to ManagementHosts to the listener;
+// nothing when HTTPS is off (such a connection would find no TLS there).
+func (a *App) redirectRules() redirect.Rules {
+	if a.secure() == nil {
+		return redirect.Rules{}
+	}
+	return redirect.Rules{Hosts: a.ManagementHosts(), To: a.hostPort()}
 }
 
 // cacheDir is Options.CacheDir, else $SWITCHBOARD_CACHE_DIR, else <user cache dir>/switchboard,

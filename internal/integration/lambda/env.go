@@ -5,6 +5,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/switchboardhq/switchboard/internal/integration/lambda/redirect"
+	"github.com/switchboardhq/switchboard/internal/integration/lambda/runtimes"
 )
 
 // inheritedEnv are the only variables a worker takes from the gateway's own environment, so that
@@ -16,20 +19,20 @@ var inheritedEnv = []string{"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "LC_CTYP
 // events at once, while every worker here runs one invocation at a time.
 var forbiddenEnv = []string{"_LAMBDA_SERVER_PORT", "AWS_LAMBDA_MAX_CONCURRENCY"}
 
-// defaultRuntimeNames name the Lambda runtime reported in AWS_EXECUTION_ENV when the config does
-// not name one: SST's defaults. Go handlers run on an OS-only runtime (provided.al2023), for
-// which Lambda sets no AWS_EXECUTION_ENV.
-var defaultRuntimeNames = map[string]string{
-	"nodejs": "nodejs20.x",
-	"python": "python3.12",
+// lambdaDefaults are variables Lambda sets that a function may override (its "unreserved"
+// variables), with Lambda's values where they make sense on this machine: the locale, and X-Ray's
+// settings (the daemon's address is its default local one; with the trace header's Sampled=0 the
+// X-Ray SDKs send nothing).
+var lambdaDefaults = map[string]string{
+	"LANG":                     "en_US.UTF-8",
+	"AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+	"AWS_XRAY_DAEMON_ADDRESS":  "127.0.0.1:2000",
 }
 
-// executionEnv is AWS_EXECUTION_ENV for a function, "" for OS-only runtimes.
-func executionEnv(configured, family string) string {
-	r := strings.ToLower(configured)
-	if r == "" || r == "go" {
-		r = defaultRuntimeNames[family]
-	}
+// executionEnv is AWS_EXECUTION_ENV for a runtime ("nodejs22.x" gives "AWS_Lambda_nodejs22.x"),
+// "" for OS-only runtimes (provided*), for which Lambda sets none.
+func executionEnv(runtimeName string) string {
+	r := strings.ToLower(runtimeName)
 	if r == "" || strings.HasPrefix(r, "provided") {
 		return ""
 	}
@@ -53,30 +56,43 @@ func (f *Function) reservedEnv(g *generation, runtimeAPI, logStream string) map[
 		"_HANDLER":                        f.handler,
 		"TZ":                              ":UTC",
 	}
-	if e := executionEnv(f.runtime, g.prepared.Runtime); e != "" {
+	if e := executionEnv(g.prepared.RuntimeName); e != "" {
 		env["AWS_EXECUTION_ENV"] = e
 	}
 	return env
 }
 
-// workerEnv is a worker's environment, later entries winning: the inherited basics, the
-// runtime's own variables, the function's environment, the gateway's extra variables
-// (Options.Env), and Lambda's reserved variables.
-func (f *Function) workerEnv(g *generation, runtimeAPI, logStream string) []string {
+// workerEnv is a worker's environment, later entries winning: the inherited basics, Lambda's
+// unreserved defaults, the runtime's own variables, the function's environment, the gateway's
+// extra variables (Options.Env), the redirection of the management API's host names, and
+// Lambda's reserved variables (AWS_ACCESS_KEY, Lambda's old name for the access key id, follows
+// AWS_ACCESS_KEY_ID).
+func (f *Function) workerEnv(g *generation, runtimeAPI, logStream string) ([]string, error) {
 	env := map[string]string{}
 	for _, k := range inheritedEnv {
 		if v, ok := os.LookupEnv(k); ok {
 			env[k] = v
 		}
 	}
+	for k, v := range lambdaDefaults {
+		env[k] = v
+	}
 	setPairs(env, g.prepared.Launch.Env)
 	for k, v := range f.fnEnv {
 		env[k] = v
 	}
 	setPairs(env, f.extraEnv)
+	redirectEnv, err := f.redirectEnv(g.prepared.Runtime)
+	if err != nil {
+		return nil, err
+	}
+	setPairs(env, redirectEnv)
 	delete(env, "AWS_EXECUTION_ENV") // only Lambda sets it
 	for k, v := range f.reservedEnv(g, runtimeAPI, logStream) {
 		env[k] = v
+	}
+	if id, ok := env["AWS_ACCESS_KEY_ID"]; ok {
+		env["AWS_ACCESS_KEY"] = id
 	}
 	for _, k := range forbiddenEnv {
 		delete(env, k)
@@ -86,7 +102,32 @@ func (f *Function) workerEnv(g *generation, runtimeAPI, logStream string) []stri
 		out = append(out, k+"="+v)
 	}
 	sort.Strings(out)
-	return out
+	return out, nil
+}
+
+// redirectEnv are the variables that send a worker's connections to the management API's host
+// names to the gateway: for Node.js and Python the bootstraps' settings, for Go the proxy's
+// address (the function's proxy starts with its first Go worker).
+func (f *Function) redirectEnv(family string) ([]string, error) {
+	if !f.redirect.Enabled() {
+		return nil, nil
+	}
+	if family != string(runtimes.Go) {
+		return f.redirect.BootstrapEnv(f.fnEnv), nil
+	}
+	f.proxyMu.Lock()
+	defer f.proxyMu.Unlock()
+	if f.proxyClosed {
+		return nil, errClosed
+	}
+	if f.proxy == nil {
+		p, err := redirect.Listen(redirect.Options{Rules: f.redirect, Env: f.fnEnv, Logger: f.log.With("function", f.name)})
+		if err != nil {
+			return nil, err
+		}
+		f.proxy = p
+	}
+	return f.redirect.ProxyEnv(f.proxy.URL(), f.fnEnv), nil
 }
 
 // setPairs sets KEY=VALUE pairs in env; entries without "=" are ignored.

@@ -68,18 +68,16 @@ func TestWorkerEnvironmentIsLambdas(t *testing.T) {
 }
 
 func TestExecutionEnvNamesTheRuntime(t *testing.T) {
-	for _, c := range []struct{ configured, family, want string }{
-		{"", "nodejs", "AWS_Lambda_nodejs20.x"},
-		{"nodejs22.x", "nodejs", "AWS_Lambda_nodejs22.x"},
-		{"python3.13", "python", "AWS_Lambda_python3.13"},
-		{"", "python", "AWS_Lambda_python3.12"},
-		{"", "go", ""},
-		{"go", "go", ""},
-		{"provided.al2023", "go", ""},
-		{"go1.x", "go", "AWS_Lambda_go1.x"},
+	for _, c := range []struct{ runtime, want string }{
+		{"nodejs22.x", "AWS_Lambda_nodejs22.x"},
+		{"python3.13", "AWS_Lambda_python3.13"},
+		{"provided.al2023", ""},
+		{"provided", ""},
+		{"go1.x", "AWS_Lambda_go1.x"},
+		{"", ""},
 	} {
-		if got := executionEnv(c.configured, c.family); got != c.want {
-			t.Errorf("executionEnv(%q, %q) = %q, want %q", c.configured, c.family, got, c.want)
+		if got := executionEnv(c.runtime); got != c.want {
+			t.Errorf("executionEnv(%q) = %q, want %q", c.runtime, got, c.want)
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/switchboardhq/switchboard/internal/integration/lambda/runtimes"
 )
 
 // Error types Switchboard reports for failures of the function rather than of the handler code,
@@ -141,3 +143,8 @@ func orDefault(s, def string) string {
 	}
 	return s
 }
+
+// PropError is a failure to start a function caused by one prop of its definition rather than by
+// its handler: a runtime that cannot be had, or a layer that cannot be laid out (Prop "runtime" or
+// "layers", Index the layer's position in the merged layers). Start's error wraps it (errors.As).
+type PropError = runtimes.PropError

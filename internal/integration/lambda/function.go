@@ -14,6 +14,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/config"
 	"github.com/switchboardhq/switchboard/internal/event"
 	"github.com/switchboardhq/switchboard/internal/integration"
+	"github.com/switchboardhq/switchboard/internal/integration/lambda/redirect"
 )
 
 // Defaults of Options and of the function definition.
@@ -59,6 +60,11 @@ type Options struct {
 	// bundle, credentials). They override the function's environment but not Lambda's reserved
 	// variables. Default none.
 	Env []string
+	// Redirect sends the workers' HTTPS connections to the management API's host names (the
+	// API's execute-api host name, custom domains) to the gateway: in-process for Node.js and
+	// Python workers, through a CONNECT proxy of the function's own for Go workers (package
+	// redirect). Default: nothing is redirected.
+	Redirect redirect.Rules
 	// MaxConcurrency caps the workers (so the concurrent invocations) of the function, like
 	// Lambda's reserved concurrency. Default: Config.ReservedConcurrency if set, else
 	// DefaultMaxConcurrency.
@@ -110,11 +116,17 @@ type Function struct {
 	queueTimeout           time.Duration
 	fnEnv                  map[string]string
 	extraEnv               []string
+	layers                 []string
+	redirect               redirect.Rules
 	log                    *slog.Logger
 	obs                    Observer
 
 	ctx    context.Context // cancelled by Close: stops builds and the poller
 	cancel context.CancelFunc
+
+	proxyMu     sync.Mutex
+	proxy       *redirect.Proxy // the Go workers' redirecting proxy, started with the first of them
+	proxyClosed bool            // Close has stopped it: no new one starts
 	bg     sync.WaitGroup // the poller and the workers' wait goroutines
 	prepMu sync.Mutex     // one Prepare at a time
 
@@ -162,6 +174,8 @@ func New(opts Options) (*Function, error) {
 		queueTimeout:   opts.QueueTimeout,
 		fnEnv:          c.Environment,
 		extraEnv:       opts.Env,
+		layers:         c.Layers,
+		redirect:       opts.Redirect,
 		log:            opts.Logger,
 		obs:            opts.Observer,
 		workers:        map[*worker]struct{}{},
@@ -263,6 +277,12 @@ func (f *Function) Close() error {
 	}
 	wg.Wait()
 	f.bg.Wait()
+	f.proxyMu.Lock()
+	f.proxyClosed = true
+	if f.proxy != nil {
+		_ = f.proxy.Close()
+	}
+	f.proxyMu.Unlock()
 	return nil
 }
 

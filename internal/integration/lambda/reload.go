@@ -56,7 +56,7 @@ func (f *Function) prepare(ctx context.Context, prev *generation, fp string) *ge
 	start := time.Now()
 	p, err := runtimes.Prepare(ctx, runtimes.Spec{
 		Root: f.root, Handler: f.handler, Runtime: f.runtime, CacheDir: f.cacheDir,
-		MemoryMB: f.memoryMB, Logger: f.log.With("function", f.name),
+		MemoryMB: f.memoryMB, Layers: f.layers, Environment: f.fnEnv, Logger: f.log.With("function", f.name),
 	})
 	if err != nil {
 		g.err = err

@@ -90,7 +90,10 @@ func (f *Function) spawn(g *generation, reserved bool) (*worker, error) {
 	launch := g.prepared.Launch
 	w.cmd = exec.Command(launch.Path, launch.Args...)
 	w.cmd.Dir = launch.Dir
-	w.cmd.Env = f.workerEnv(g, ln.Addr().String(), newLogStreamName(time.Now()))
+	if w.cmd.Env, err = f.workerEnv(g, ln.Addr().String(), newLogStreamName(time.Now())); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	// The output pipes are the worker's own rather than exec's, so that the result path can see
 	// whether they still hold output (drainOutput).
 	outW, errW, err := w.outputPipes()

@@ -75,7 +75,7 @@ func prepareGo(ctx context.Context, spec Spec) (*Prepared, error) {
 	pruneGoBuilds(builds, key, dir, time.Now(), log)
 	return &Prepared{
 		Runtime: string(Go),
-		Launch:  Launch{Path: out, Dir: spec.Root},
+		Launch:  Launch{Path: out, Dir: spec.Root, Env: []string{"LAMBDA_RUNTIME_DIR=" + filepath.Dir(out)}},
 		Sources: pkg.sources(),
 	}, nil
 }
@@ -296,31 +296,13 @@ const (
 // goBuildSupersededAfter, or have not been used for goBuildUnusedAfter. Without pruning, every
 // edit of a handler during live reload would leave a binary behind for good. Errors are logged.
 func pruneGoBuilds(builds, key, dir string, now time.Time, log *slog.Logger) {
-	entries, err := os.ReadDir(builds)
-	if err != nil {
-		log.Debug("cannot list Go builds to prune", "dir", builds, "err", err)
-		return
-	}
-	for _, e := range entries {
-		if !e.IsDir() || e.Name() == key || !isBuildKey(e.Name()) {
-			continue
+	pruneCache(builds, now, log, func(name string, unused time.Duration) bool {
+		if name == key || !isBuildKey(name) {
+			return false
 		}
-		info, err := e.Info()
-		if err != nil {
-			continue
-		}
-		unused := now.Sub(info.ModTime())
-		path := filepath.Join(builds, e.Name())
-		src, _ := os.ReadFile(filepath.Join(path, goBuildPackageFile))
-		if unused < goBuildUnusedAfter && (string(src) != dir || unused < goBuildSupersededAfter) {
-			continue
-		}
-		if err := os.RemoveAll(path); err != nil {
-			log.Warn("cannot remove an old Go build", "dir", path, "err", err)
-			continue
-		}
-		log.Debug("removed an old Go build", "dir", path, "package", string(src), "unused", unused.Round(time.Second))
-	}
+		src, _ := os.ReadFile(filepath.Join(builds, name, goBuildPackageFile))
+		return unused >= goBuildUnusedAfter || string(src) == dir && unused >= goBuildSupersededAfter
+	})
 }
 
 // isBuildKey reports whether name looks like a build key (hash): 32 lowercase hex digits.

@@ -3,20 +3,20 @@ package runtimes
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strconv"
+	"slices"
 	"strings"
 
 	"github.com/switchboardhq/switchboard/internal/integration/lambda/runtimes/bootstrap"
 )
 
-// NodeEnv names the environment variable that overrides which Node.js executable runs handlers
-// (a path or a name looked up in PATH). Default: "node" from PATH. Node.js 20.6 or newer is needed.
+// NodeEnv names the environment variable that sets the machine's Node.js executable (a path or a
+// name looked up in PATH). Default: "node" from PATH. It runs the handlers whose runtime is of its
+// major version; the others run on a Node.js that Switchboard installs (see findNode).
 const NodeEnv = "SWITCHBOARD_NODE"
 
 // Node.js source file extensions, in the order Lambda's Node.js runtime tries them; the TypeScript
@@ -136,43 +136,14 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-var nodeVersionRE = regexp.MustCompile(`^v(\d+)\.(\d+)\.`)
-
-// findNode locates the Node.js executable (NodeEnv, else "node" in PATH) and checks that it is
-// 20.6 or newer (module.register, used for @aws-sdk/* resolution, arrived in 20.6). It returns the
-// executable and its major version.
-func findNode(ctx context.Context) (string, int, error) {
-	name := os.Getenv(NodeEnv)
-	if name == "" {
-		name = "node"
-	}
-	exe, err := exec.LookPath(name)
-	if err != nil {
-		return "", 0, fmt.Errorf("Node.js not found (install Node.js 20.6 or newer, or set %s): %w", NodeEnv, err)
-	}
-	out, err := exec.CommandContext(ctx, exe, "--version").Output()
-	if err != nil {
-		return "", 0, fmt.Errorf("run %s --version: %w", exe, err)
-	}
-	version := strings.TrimSpace(string(out))
-	m := nodeVersionRE.FindStringSubmatch(version)
-	if m == nil {
-		return "", 0, fmt.Errorf("%s --version printed %q, not a Node.js version", exe, version)
-	}
-	major, _ := strconv.Atoi(m[1])
-	minor, _ := strconv.Atoi(m[2])
-	if major < 20 || major == 20 && minor < 6 {
-		return "", 0, fmt.Errorf("Node.js %s at %s is too old: Switchboard needs 20.6 or newer (set %s to choose another)", version, exe, NodeEnv)
-	}
-	return exe, major, nil
-}
-
-// prepareNode resolves a Node.js handler, bundles it when it is TypeScript, provides the AWS SDK
-// for JavaScript v3 packages it imports but its project lacks, and describes how to run
-// Switchboard's Node.js bootstrap on it.
-func prepareNode(ctx context.Context, spec Spec) (_ *Prepared, err error) {
+// prepareNode resolves a Node.js handler, finds the Node.js of its runtime (installing it when
+// needed), bundles the handler when it is TypeScript, provides the AWS SDK for JavaScript v3
+// packages it imports but its project lacks, and describes how to run Switchboard's Node.js
+// bootstrap on it with Lambda's module paths (layers first, then the SDK, then the task root).
+func prepareNode(ctx context.Context, spec Spec, id runtimeID, opt optDir) (_ *Prepared, err error) {
 	defer func() {
-		if err != nil {
+		var pe *PropError
+		if err != nil && !errors.As(err, &pe) {
 			err = fmt.Errorf("prepare Node.js handler %q: %w", spec.Handler, err)
 		}
 	}()
@@ -188,7 +159,7 @@ func prepareNode(ctx context.Context, spec Spec) (_ *Prepared, err error) {
 	if err != nil {
 		return nil, err
 	}
-	nodeExe, nodeMajor, err := findNode(ctx)
+	node, err := findNode(ctx, spec.CacheDir, id, log)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +173,7 @@ func prepareNode(ctx context.Context, spec Spec) (_ *Prepared, err error) {
 	switch {
 	case entry.typescript:
 		bundle = bundlePath(spec.CacheDir, entry)
-		build, err = buildNode(entry, root, nodeMajor, bundle)
+		build, err = buildNode(entry, root, node.major, bundle)
 		if err != nil {
 			return nil, err
 		}
@@ -210,47 +181,88 @@ func prepareNode(ctx context.Context, spec Spec) (_ *Prepared, err error) {
 	case entry.analyzable:
 		// A build that fails here (a syntax error, say) is reported by the bootstrap at start-up,
 		// as Lambda reports it; only the SDK detection and the precise source list are lost.
-		if build, err = buildNode(entry, root, nodeMajor, ""); err != nil {
+		if build, err = buildNode(entry, root, node.major, ""); err != nil {
 			log.Warn("cannot analyze Node.js handler; @aws-sdk/* packages will not be provided", "handler", spec.Handler, "err", err)
 			build = nodeBuild{}
 		}
 	}
 
 	launch := Launch{
-		Path: nodeExe,
+		Path: node.path,
 		Dir:  root,
 		Args: []string{"--enable-source-maps"},
+		Env:  []string{interpreterPath(filepath.Dir(node.path)), "LAMBDA_RUNTIME_DIR=" + bootDir},
 	}
 	if spec.MemoryMB > 0 {
 		launch.Args = append(launch.Args, nodeHeapArgs(spec.MemoryMB)...)
 	}
+	launch.Args = append(launch.Args, lambdaNodeFlags(node, spec.Environment["NODE_OPTIONS"])...)
 	if bundle != "" {
 		launch.Env = append(launch.Env, "SWITCHBOARD_NODE_HANDLER_FILE="+bundle)
+	}
+	// Lambda's NODE_PATH: /opt/nodejs/node{major}/node_modules, /opt/nodejs/node_modules, the
+	// runtime's node_modules (here: the provided SDK), /var/task.
+	layerModules := opt.existing(fmt.Sprintf("nodejs/node%d/node_modules", node.major), "nodejs/node_modules")
+	nodePath := slices.Clone(layerModules)
+	var layerParents, sdkParents []string
+	for _, dir := range layerModules {
+		// A URL of a file in the directory holding node_modules resolves packages from it.
+		layerParents = append(layerParents, fileURL(filepath.Join(filepath.Dir(dir), "package.json")))
 	}
 	if len(build.sdkPackages) > 0 {
 		sdk, err := provideNodeSDK(ctx, spec.CacheDir, entry, bundle != "", build.sdkPackages, log)
 		if err != nil {
 			return nil, err
 		}
-		if len(sdk.nodePath) > 0 {
-			launch.Env = append(launch.Env, "NODE_PATH="+strings.Join(sdk.nodePath, string(os.PathListSeparator)))
-		}
+		nodePath = append(nodePath, sdk.nodePath...)
 		// ES module imports do not search NODE_PATH: they need the resolution hooks, which run
 		// on a loader thread of their own (about 10 MB), so a handler that only require()s the
 		// SDK goes without them. (A package of the project's that imports @aws-sdk/* on its own
 		// is not analyzed, as the SDK provision as a whole only follows the project's files.)
-		if len(sdk.parents) > 0 && (entry.esm || build.sdkDynamicImport) {
-			parents, err := json.Marshal(sdk.parents)
-			if err != nil {
-				return nil, err
-			}
-			launch.Env = append(launch.Env, "SWITCHBOARD_NODE_SDK_PARENTS="+string(parents))
-			launch.Args = append(launch.Args, "--import", fileURL(filepath.Join(bootDir, "sdk-register.mjs")))
+		if entry.esm || build.sdkDynamicImport {
+			sdkParents = sdk.parents
 		}
+	}
+	nodePath = append(nodePath, root)
+	launch.Env = append(launch.Env, "NODE_PATH="+strings.Join(nodePath, string(os.PathListSeparator)))
+	if len(layerParents) > 0 || len(sdkParents) > 0 {
+		for name, parents := range map[string][]string{"SWITCHBOARD_NODE_LAYER_PARENTS": layerParents, "SWITCHBOARD_NODE_SDK_PARENTS": sdkParents} {
+			if len(parents) > 0 {
+				data, err := json.Marshal(parents)
+				if err != nil {
+					return nil, err
+				}
+				launch.Env = append(launch.Env, name+"="+string(data))
+			}
+		}
+		launch.Args = append(launch.Args, "--import", fileURL(filepath.Join(bootDir, "resolve-register.mjs")))
 	}
 	launch.Args = append(launch.Args, filepath.Join(bootDir, "bootstrap.mjs"), spec.Handler)
 
-	return &Prepared{Runtime: string(Node), Launch: launch, Sources: nodeSources(entry, build)}, nil
+	return &Prepared{Runtime: string(Node), RuntimeName: id.name, Version: node.version, Launch: launch,
+		Sources: nodeSources(entry, build)}, nil
+}
+
+// lambdaNodeFlags are the flags with which Lambda turns off experimental Node.js features that
+// upstream Node.js enables by default, for the node that runs: require() of ES modules (Node.js 20
+// and 22) and module syntax detection (Node.js 22). A flag that nodeOptions (the function's
+// NODE_OPTIONS) re-enables is left out, as Lambda leaves it out. Releases older than the feature
+// do not know the flag and get none.
+func lambdaNodeFlags(node nodeExe, nodeOptions string) []string {
+	var flags []string
+	add := func(flag string) {
+		if !strings.Contains(nodeOptions, strings.Replace(flag, "--no-", "--", 1)) {
+			flags = append(flags, flag)
+		}
+	}
+	switch {
+	case node.major == 20 && node.minor >= 17: // --experimental-require-module arrived in 20.17
+		add("--no-experimental-require-module")
+	case node.major == 22:
+		add("--no-experimental-require-module")
+		add("--no-experimental-detect-module")
+	}
+	return flags
 }
 
 // nodeHeapArgs sizes V8's heap for a function of memoryMB: the old generation may use 90% of it

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 )
@@ -93,10 +92,6 @@ func installNodeSDK(ctx context.Context, cacheDir string, pkgs []string, log *sl
 	if len(missingPackages(dir, pkgs)) == 0 {
 		return dir, nil
 	}
-	npm, err := exec.LookPath("npm")
-	if err != nil {
-		return "", fmt.Errorf("npm is needed to install them (or add them to the handler's package.json): %w", err)
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
@@ -110,23 +105,14 @@ func installNodeSDK(ctx context.Context, cacheDir string, pkgs []string, log *sl
 	if len(missing) == 0 {
 		return dir, nil
 	}
-	// A package.json of its own keeps npm from installing into a project above the cache.
-	manifest := filepath.Join(dir, "package.json")
-	if !fileExists(manifest) {
-		const content = `{"name": "switchboard-node-sdk", "private": true, "description": "AWS SDK for JavaScript v3 packages provided to Lambda handlers by Switchboard"}` + "\n"
-		if err := writeFileAtomic(manifest, []byte(content)); err != nil {
-			return "", err
-		}
-	}
-	args := []string{"install", "--no-audit", "--no-fund", "--no-update-notifier", "--loglevel=error", "--save-exact"}
+	specs := make([]string, 0, len(missing))
 	for _, pkg := range missing {
-		args = append(args, pkg+"@<="+NodeSDKVersion)
+		specs = append(specs, pkg+"@<="+NodeSDKVersion)
 	}
 	log.Info("installing AWS SDK for JavaScript packages", "packages", missing, "release", NodeSDKVersion, "dir", dir)
-	cmd := exec.CommandContext(ctx, npm, args...)
-	cmd.Dir = dir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("npm %s: %w\n%s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	if err := npmInstall(ctx, dir, "switchboard-node-sdk",
+		"AWS SDK for JavaScript v3 packages provided to Lambda handlers by Switchboard", specs); err != nil {
+		return "", fmt.Errorf("%w (or add them to the handler's package.json)", err)
 	}
 	if still := missingPackages(dir, missing); len(still) > 0 {
 		return "", fmt.Errorf("npm install finished but %s is not in %s", strings.Join(still, ", "), dir)

@@ -2,12 +2,14 @@ package runtimes
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -16,30 +18,75 @@ import (
 )
 
 // PythonEnv names the environment variable that sets the Python interpreter for handlers (a path
-// or a name looked up in PATH). Without it the interpreter is, in order: the active virtualenv's
-// ($VIRTUAL_ENV); the first of /usr/bin/python3, python3 and python in PATH that can import boto3
-// (Lambda's Python runtime includes boto3, and a pyenv or Homebrew python3 first in PATH often
-// lacks the distribution's boto3 package); else the first of those that runs. Python 3.8 or newer
-// is needed.
+// or a name looked up in PATH), whatever their runtime's version. Without it the interpreter is
+// chosen among the active virtualenv's ($VIRTUAL_ENV), python3.X in PATH for a runtime python3.X,
+// /usr/bin/python3, python3 and python in PATH: the first of the runtime's version, preferring one
+// whose boto3 reads service-specific endpoint variables (botocore 1.31 or newer), then one with any
+// boto3 (Lambda's Python runtimes include a recent boto3; a pyenv or Homebrew python3 first in PATH
+// often lacks the distribution's boto3 package). When none is of the runtime's version, the same
+// choice among all of them, with a warning. Python 3.8 or newer is needed.
 const PythonEnv = "SWITCHBOARD_PYTHON"
 
-// pythonProbe is the script that reports an interpreter's version and whether boto3 is importable.
+// pythonProbe is the script that reports an interpreter's version, its real executable, and its
+// boto3 and botocore versions ("-" for none), without importing them.
 const pythonProbe = `import sys, importlib.util
 print("%d.%d" % sys.version_info[:2])
-print(importlib.util.find_spec("boto3") is not None)`
+print(sys.executable)
+def version(name):
+    if importlib.util.find_spec(name) is None:
+        return "-"
+    try:
+        from importlib.metadata import version
+        return version(name)
+    except Exception:
+        return "0"
+print(version("boto3"))
+print(version("botocore"))`
 
 // pythonInterpreter is a probed Python executable.
 type pythonInterpreter struct {
-	path    string
-	version string // major.minor
-	boto3   bool
+	path     string // as found, which runs it with its own environment (a pyenv shim, say)
+	real     string // sys.executable, which tells apart names of one interpreter
+	version  string // major.minor
+	boto3    bool
+	botocore string // version, "-" when missing
+}
+
+// endpointEnv reports whether py's botocore reads AWS_ENDPOINT_URL_<SERVICE> (botocore 1.31.0 and
+// newer), which a client created without an endpoint needs to reach the stage.
+func (py pythonInterpreter) endpointEnv() bool {
+	return py.boto3 && versionAtLeast(py.botocore, 1, 31)
+}
+
+// rank orders interpreters of equal standing: boto3 that reads endpoint variables, then any boto3.
+func (py pythonInterpreter) rank() int {
+	switch {
+	case py.endpointEnv():
+		return 2
+	case py.boto3:
+		return 1
+	}
+	return 0
+}
+
+// versionAtLeast reports whether a dotted version is at least major.minor.
+func versionAtLeast(v string, major, minor int) bool {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	maj, err1 := strconv.Atoi(parts[0])
+	mnr, err2 := strconv.Atoi(parts[1])
+	return err1 == nil && err2 == nil && (maj > major || maj == major && mnr >= minor)
 }
 
 // preparePython resolves a Python handler ("src/connect.main": module src.connect, function
-// main), picks the interpreter and describes how to run Switchboard's Python bootstrap on it.
-func preparePython(ctx context.Context, spec Spec) (_ *Prepared, err error) {
+// main), picks the interpreter of its runtime and describes how to run Switchboard's Python
+// bootstrap on it, with the layers' python directories on sys.path as on Lambda.
+func preparePython(ctx context.Context, spec Spec, id runtimeID, opt optDir) (_ *Prepared, err error) {
 	defer func() {
-		if err != nil {
+		var pe *PropError
+		if err != nil && !errors.As(err, &pe) {
 			err = fmt.Errorf("prepare Python handler %q: %w", spec.Handler, err)
 		}
 	}()
@@ -55,7 +102,7 @@ func preparePython(ctx context.Context, spec Spec) (_ *Prepared, err error) {
 	if err != nil {
 		return nil, err
 	}
-	py, err := findPython(ctx, log)
+	py, err := findPython(ctx, id, log)
 	if err != nil {
 		return nil, err
 	}
@@ -63,6 +110,20 @@ func preparePython(ctx context.Context, spec Spec) (_ *Prepared, err error) {
 	if err != nil {
 		return nil, err
 	}
+	name := id.name
+	if name == "" {
+		name = "python" + py.version
+	}
+	// Lambda's sys.path: the task root, /opt/python/lib/python3.X/site-packages, /opt/python, then
+	// the runtime's own directory (PYTHONPATH=/var/runtime).
+	var pythonPath []string
+	for _, v := range slices.Compact([]string{py.version, id.python}) {
+		if v != "" {
+			pythonPath = append(pythonPath, opt.existing("python/lib/python"+v+"/site-packages")...)
+		}
+	}
+	pythonPath = append(pythonPath, opt.existing("python")...)
+	pythonPath = append(pythonPath, bootDir)
 	launch := Launch{
 		Path: py.path,
 		Args: []string{"-u", filepath.Join(bootDir, "bootstrap.py"), spec.Handler},
@@ -72,9 +133,13 @@ func preparePython(ctx context.Context, spec Spec) (_ *Prepared, err error) {
 			// No __pycache__ directories written among the sources that live reload watches (on
 			// Lambda the task root is read-only too); installed packages keep their compiled files.
 			"PYTHONDONTWRITEBYTECODE=1",
+			"PYTHONPATH=" + joinPaths(pythonPath),
+			"LAMBDA_RUNTIME_DIR=" + bootDir,
+			interpreterPath(filepath.Dir(py.path)),
 		},
 	}
-	return &Prepared{Runtime: string(Python), Launch: launch, Sources: []string{filepath.Dir(file)}}, nil
+	return &Prepared{Runtime: string(Python), RuntimeName: name, Version: py.version, Launch: launch,
+		Sources: []string{filepath.Dir(file)}}, nil
 }
 
 // parsePythonHandler splits a handler string at its last dot, as Lambda's Python runtime does,
@@ -121,63 +186,85 @@ func findPythonModule(root, module string) (string, error) {
 	return "", fmt.Errorf("no Python module %s found; tried %s", module, strings.Join(tried, ", "))
 }
 
-// findPython picks the interpreter by the rule documented on PythonEnv.
-func findPython(ctx context.Context, log *slog.Logger) (pythonInterpreter, error) {
+// findPython picks the interpreter by the rule documented on PythonEnv. A runtime whose version
+// no interpreter has falls back to the best of any version, with a warning once per process.
+func findPython(ctx context.Context, id runtimeID, log *slog.Logger) (pythonInterpreter, error) {
 	if name := os.Getenv(PythonEnv); name != "" {
 		py, err := probePython(ctx, name)
 		if err != nil {
-			return pythonInterpreter{}, fmt.Errorf("%s=%s: %w", PythonEnv, name, err)
+			return pythonInterpreter{}, runtimeError("%s=%s: %w", PythonEnv, name, err)
+		}
+		if id.python != "" && py.version != id.python {
+			warnOnce(log, "python-env:"+py.path+":"+id.name, "the interpreter "+PythonEnv+" names is not of the function's runtime",
+				"path", py.path, "version", py.version, "runtime", id.name)
 		}
 		warnNoBoto3(log, py)
 		return py, nil
 	}
+	var names []string
 	if venv := os.Getenv("VIRTUAL_ENV"); venv != "" {
 		exe := filepath.Join(venv, "bin", "python")
 		if runtime.GOOS == "windows" {
 			exe = filepath.Join(venv, "Scripts", "python.exe")
 		}
-		py, err := probePython(ctx, exe)
-		if err == nil {
-			warnNoBoto3(log, py)
-			return py, nil
-		}
-		log.Warn("ignoring the active virtualenv's Python", "VIRTUAL_ENV", venv, "err", err)
+		names = append(names, exe)
 	}
-	var runnable []pythonInterpreter
+	if id.python != "" {
+		names = append(names, "python"+id.python)
+	}
+	names = append(names, "/usr/bin/python3", "python3", "python")
+	var found []pythonInterpreter
 	var problems []string
 	seen := map[string]bool{}
-	for _, name := range []string{"/usr/bin/python3", "python3", "python"} {
+	for _, name := range names {
 		py, err := probePython(ctx, name)
 		if err != nil {
 			problems = append(problems, err.Error())
 			continue
 		}
-		if seen[py.path] {
-			continue
+		if !seen[py.real] {
+			seen[py.real] = true
+			found = append(found, py)
 		}
-		seen[py.path] = true
-		if py.boto3 {
-			log.Debug("using Python", "path", py.path, "version", py.version)
+	}
+	if len(found) == 0 {
+		return pythonInterpreter{}, runtimeError("no Python 3.%d+ interpreter found (set %s): %s", minPythonMinor, PythonEnv, strings.Join(problems, "; "))
+	}
+	best := func(match func(pythonInterpreter) bool) (pythonInterpreter, bool) {
+		var pick pythonInterpreter
+		ok := false
+		for _, py := range found {
+			if match(py) && (!ok || py.rank() > pick.rank()) {
+				pick, ok = py, true
+			}
+		}
+		return pick, ok
+	}
+	if id.python != "" {
+		if py, ok := best(func(py pythonInterpreter) bool { return py.version == id.python }); ok {
+			warnNoBoto3(log, py)
 			return py, nil
 		}
-		runnable = append(runnable, py)
 	}
-	if len(runnable) == 0 {
-		return pythonInterpreter{}, fmt.Errorf("no Python 3.8+ interpreter found (set %s): %s", PythonEnv, strings.Join(problems, "; "))
+	py, _ := best(func(pythonInterpreter) bool { return true })
+	if id.python != "" {
+		warnOnce(log, "python-fallback:"+id.name, "no python"+id.python+" found for runtime "+id.name+"; using another Python (install python"+id.python+" or set "+PythonEnv+")",
+			"path", py.path, "version", py.version)
 	}
-	warnNoBoto3(log, runnable[0])
-	return runnable[0], nil
+	log.Debug("using Python", "path", py.path, "version", py.version, "botocore", py.botocore)
+	warnNoBoto3(log, py)
+	return py, nil
 }
 
 func warnNoBoto3(log *slog.Logger, py pythonInterpreter) {
 	if !py.boto3 {
-		log.Warn("this Python cannot import boto3, which Lambda's Python runtime provides; install it (Debian/Ubuntu: apt-get install python3-boto3) or set "+PythonEnv,
+		warnOnce(log, "no-boto3:"+py.path, "this Python cannot import boto3, which Lambda's Python runtime provides; install it (Debian/Ubuntu: apt-get install python3-boto3) or set "+PythonEnv,
 			"path", py.path, "version", py.version)
 	}
 }
 
-// probePython runs name (a path or a name in PATH) and reports its version and whether it can
-// import boto3. It fails when the interpreter cannot run or is older than 3.8.
+// probePython runs name (a path or a name in PATH) and reports its version, real executable and
+// boto3. It fails when the interpreter cannot run or is older than 3.8.
 func probePython(ctx context.Context, name string) (pythonInterpreter, error) {
 	exe, err := exec.LookPath(name)
 	if err != nil {
@@ -187,8 +274,8 @@ func probePython(ctx context.Context, name string) (pythonInterpreter, error) {
 	if err != nil {
 		return pythonInterpreter{}, fmt.Errorf("run %s: %w", exe, err)
 	}
-	lines := strings.Fields(string(out))
-	if len(lines) != 2 {
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 4 {
 		return pythonInterpreter{}, fmt.Errorf("%s: unexpected probe output %q", exe, out)
 	}
 	major, minor, _ := strings.Cut(lines[0], ".")
@@ -197,8 +284,9 @@ func probePython(ctx context.Context, name string) (pythonInterpreter, error) {
 	if err1 != nil || err2 != nil {
 		return pythonInterpreter{}, fmt.Errorf("%s: unexpected version %q", exe, lines[0])
 	}
-	if maj < 3 || maj == 3 && mnr < 8 {
-		return pythonInterpreter{}, fmt.Errorf("%s is Python %s; 3.8 or newer is needed", exe, lines[0])
+	if maj < 3 || maj == 3 && mnr < minPythonMinor {
+		return pythonInterpreter{}, fmt.Errorf("%s is Python %s; 3.%d or newer is needed", exe, lines[0], minPythonMinor)
 	}
-	return pythonInterpreter{path: exe, version: lines[0], boto3: lines[1] == "True"}, nil
+	return pythonInterpreter{path: exe, real: strings.TrimSpace(lines[1]), version: lines[0],
+		boto3: strings.TrimSpace(lines[2]) != "-", botocore: strings.TrimSpace(lines[3])}, nil
 }

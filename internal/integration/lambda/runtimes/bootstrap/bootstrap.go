@@ -2,9 +2,10 @@
 // speak the Lambda Runtime API and use only their language's standard library.
 //
 // Use Node for the Node.js files: bootstrap.mjs (the entry point, `node bootstrap.mjs <handler>`),
-// sdk-register.mjs and sdk-hooks.mjs (preloaded with `node --import` so that ES module imports of
-// @aws-sdk/* can fall back to a provided copy of the SDK). Use Python for bootstrap.py
-// (`python3 -u bootstrap.py <handler>`). The runtimes package writes them to its cache directory.
+// resolve-register.mjs and resolve-hooks.mjs (preloaded with `node --import` so that ES module
+// imports can fall back to layers and to a provided copy of the AWS SDK). Use Python for
+// bootstrap.py (`python3 -u bootstrap.py <handler>`). The runtimes package writes them to its cache
+// directory.
 package bootstrap
 
 import (
@@ -15,7 +16,7 @@ import (
 //go:embed node/*.mjs python/*.py
 var sources embed.FS
 
-// Node returns the Node.js bootstrap's files (bootstrap.mjs, sdk-register.mjs, sdk-hooks.mjs) at
+// Node returns the Node.js bootstrap's files (bootstrap.mjs, resolve-register.mjs, resolve-hooks.mjs) at
 // the root of the returned file system.
 func Node() fs.FS { return sub("node") }
 

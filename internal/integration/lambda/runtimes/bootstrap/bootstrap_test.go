@@ -12,7 +12,7 @@ func TestEmbeddedFiles(t *testing.T) {
 		fsys fs.FS
 		want []string
 	}{
-		{"Node", Node(), []string{"bootstrap.mjs", "sdk-hooks.mjs", "sdk-register.mjs"}},
+		{"Node", Node(), []string{"bootstrap.mjs", "resolve-hooks.mjs", "resolve-register.mjs"}},
 		{"Python", Python(), []string{"bootstrap.py"}},
 	}
 	for _, tt := range tests {

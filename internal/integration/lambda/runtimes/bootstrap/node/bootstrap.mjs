@@ -270,6 +270,55 @@ function logError(requestId, label, err) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The management API's host names
+//
+// AWS code reaches the @connections API at https://{apiId}.execute-api.{region}.amazonaws.com/
+// {stage} or at a custom domain. SWITCHBOARD_REDIRECT_HOSTS lists those names and
+// SWITCHBOARD_REDIRECT_TO the gateway's address: a connection to one of them on port 443 goes to
+// the gateway instead. Every client connects through net.Socket's connect (node:https, fetch,
+// http2, tls.connect), and only the address changes: TLS still sends the host name as SNI and
+// checks the certificate against it, which the gateway's local CA issues for those names.
+
+function installRedirect() {
+  const hosts = new Set(
+    (process.env.SWITCHBOARD_REDIRECT_HOSTS || '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const to = process.env.SWITCHBOARD_REDIRECT_TO || '';
+  const colon = to.lastIndexOf(':');
+  if (hosts.size === 0 || colon < 0) {
+    return;
+  }
+  const toHost = to.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  const toPort = Number(to.slice(colon + 1));
+  const redirected = (options) =>
+    options !== null &&
+    typeof options === 'object' &&
+    typeof options.host === 'string' &&
+    Number(options.port) === 443 &&
+    hosts.has(options.host.toLowerCase().replace(/\.$/, ''));
+  const connect = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function (...args) {
+    // net.connect passes its already normalized [options, callback] as the first argument; the
+    // others pass options (or port, host) themselves. The caller's options object is never
+    // changed: TLS reads the host name from it.
+    if (Array.isArray(args[0])) {
+      if (redirected(args[0][0])) {
+        args[0][0] = { ...args[0][0], host: toHost, port: toPort };
+      }
+    } else if (redirected(args[0])) {
+      args[0] = { ...args[0], host: toHost, port: toPort };
+    } else if (typeof args[0] !== 'object' && redirected({ port: args[0], host: args[1] })) {
+      args[0] = toPort;
+      args[1] = toHost;
+    }
+    return connect.apply(this, args);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Handler resolution, as Lambda's Node.js runtime does it
 
 // packageTypeIsModule reports whether the nearest package.json above dir says "type": "module".
@@ -488,6 +537,7 @@ async function main() {
     process.stderr.write('switchboard bootstrap: AWS_LAMBDA_RUNTIME_API is not set\n');
     process.exit(1);
   }
+  installRedirect();
   const api = runtimeAPI(address);
   const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
   const handlerString = process.argv[2] || process.env._HANDLER || '';

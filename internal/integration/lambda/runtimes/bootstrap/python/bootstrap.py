@@ -14,6 +14,7 @@ import importlib
 import json
 import logging
 import os
+import socket
 import sys
 import time
 import traceback
@@ -227,6 +228,33 @@ def setup_logging():
     logging.getLogger().addHandler(handler)
 
 
+def install_redirect():
+    """Sends connections to the management API's host names to the gateway.
+
+    AWS code reaches the @connections API at https://{apiId}.execute-api.{region}.amazonaws.com/
+    {stage} or at a custom domain. SWITCHBOARD_REDIRECT_HOSTS lists those names and
+    SWITCHBOARD_REDIRECT_TO the gateway's address. Clients (botocore's urllib3, requests,
+    http.client, asyncio) resolve the name they connect to with socket.getaddrinfo: for one of
+    those names on port 443 it answers with the gateway's address. Only the address changes: TLS
+    still sends the host name as SNI and checks the certificate against it, which the gateway's
+    local CA issues for those names.
+    """
+    hosts = {h.strip().lower() for h in os.environ.get("SWITCHBOARD_REDIRECT_HOSTS", "").split(",") if h.strip()}
+    to_host, _, to_port = os.environ.get("SWITCHBOARD_REDIRECT_TO", "").rpartition(":")
+    if not hosts or not to_host or not to_port.isdigit():
+        return
+    to_host = to_host.strip("[]")
+    original = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        name = host.decode("ascii", "replace") if isinstance(host, bytes) else host
+        if isinstance(name, str) and name.lower().rstrip(".") in hosts and str(port) in ("443", "https"):
+            return original(to_host, int(to_port), *args, **kwargs)
+        return original(host, port, *args, **kwargs)
+
+    socket.getaddrinfo = getaddrinfo
+
+
 def main():
     address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
     if not address:
@@ -237,6 +265,7 @@ def main():
     # sys.path[0] is this script's directory; the task root takes its place, as on Lambda.
     sys.path[0] = task_root
     setup_logging()
+    install_redirect()
     api = RuntimeAPI(address)
 
     try:
