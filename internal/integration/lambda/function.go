@@ -127,8 +127,8 @@ type Function struct {
 	proxyMu     sync.Mutex
 	proxy       *redirect.Proxy // the Go workers' redirecting proxy, started with the first of them
 	proxyClosed bool            // Close has stopped it: no new one starts
-	bg     sync.WaitGroup // the poller and the workers' wait goroutines
-	prepMu sync.Mutex     // one Prepare at a time
+	bg          sync.WaitGroup  // the poller and the workers' wait goroutines
+	prepMu      sync.Mutex      // one Prepare at a time
 
 	mu        sync.Mutex
 	allGone   *sync.Cond // signalled when the last worker exits

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -18,10 +19,28 @@ func needNode(t *testing.T) {
 	}
 }
 
+// machineNodeRuntime is the runtime of the machine's Node.js major version ("nodejs20.x"), so that
+// the tests that are not about versions run on it and install nothing; it skips the test when
+// that major is not a runtime Switchboard runs.
+func machineNodeRuntime(t *testing.T) string {
+	t.Helper()
+	needNode(t)
+	out, err := exec.Command("node", "--version").Output()
+	if err != nil {
+		t.Fatalf("node --version: %v", err)
+	}
+	major, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(string(out)), "v"), ".")
+	n, _ := strconv.Atoi(major)
+	if _, ok := runtimes.NodeReleases[n]; !ok {
+		t.Skipf("the machine's Node.js is %s, not the major version of a runtime Switchboard runs", out)
+	}
+	return "nodejs" + major + ".x"
+}
+
 func startNode(t *testing.T, handler string) *interpWorker {
 	t.Helper()
 	needNode(t)
-	return interpStart(t, "node", "nodejs20.x", handler)
+	return interpStart(t, "node", machineNodeRuntime(t), handler)
 }
 
 func TestNodeESMHandlerGetsEventAndContext(t *testing.T) {
@@ -240,7 +259,7 @@ func TestNodeInitErrors(t *testing.T) {
 func TestNodePrepareRejectsBadHandlers(t *testing.T) {
 	t.Parallel()
 	needNode(t)
-	interpCheckRejects(t, "node", "nodejs20.x", []interpRejectCase{
+	interpCheckRejects(t, "node", machineNodeRuntime(t), []interpRejectCase{
 		{"../esm/handler.handler", []string{"must not contain '..'", "../esm/handler.handler"}},
 		{"esm/handler", []string{"want <path/module>.<export>", "esm/handler"}},
 		{"esm/nope.handler", []string{filepath.Join("esm", "nope.js"), filepath.Join("esm", "nope.cjs"), filepath.Join("esm", "nope.ts"), "tried", "esm/nope.handler"}},
@@ -250,7 +269,7 @@ func TestNodePrepareRejectsBadHandlers(t *testing.T) {
 func TestNodePreparedLaunch(t *testing.T) {
 	t.Parallel()
 	needNode(t)
-	p := interpMustPrepare(t, "node", "nodejs20.x", "esm/handler.handler", interpRelativeTempDir(t))
+	p := interpMustPrepare(t, "node", machineNodeRuntime(t), "esm/handler.handler", interpRelativeTempDir(t))
 	if bootstrap := p.Launch.Args[len(p.Launch.Args)-2]; !filepath.IsAbs(bootstrap) || !strings.HasSuffix(bootstrap, "bootstrap.mjs") {
 		t.Errorf("bootstrap argument %q is not an absolute path to bootstrap.mjs (the cache dir was relative)", bootstrap)
 	}
@@ -278,7 +297,7 @@ func TestNodeTypeScript(t *testing.T) {
 	t.Parallel()
 	needNode(t)
 	cache := t.TempDir()
-	p := interpMustPrepare(t, "node", "nodejs20.x", "ts/handler.handler", cache)
+	p := interpMustPrepare(t, "node", machineNodeRuntime(t), "ts/handler.handler", cache)
 	abs, _ := filepath.Abs(filepath.Join("testdata", "node", "ts"))
 	for _, want := range []string{filepath.Join(abs, "handler.ts"), filepath.Join(abs, "lib", "greet.ts"), filepath.Join(abs, "package.json")} {
 		if !slices.Contains(p.Sources, want) {
@@ -292,7 +311,7 @@ func TestNodeTypeScript(t *testing.T) {
 		t.Errorf("got %+v, want greeting %q from the bundled helper, format cjs", got, "hello, ts")
 	}
 
-	pf := interpMustPrepare(t, "node", "nodejs20.x", "ts/handler.fails", cache)
+	pf := interpMustPrepare(t, "node", machineNodeRuntime(t), "ts/handler.fails", cache)
 	wf := startInterpWorker(t, newInterpAPI(t), pf, "ts/handler.fails")
 	res := wf.invoke(t, map[string]any{})
 	typ, msg, trace := res.errorBody(t)
@@ -320,7 +339,7 @@ func TestNodeTypeScriptModule(t *testing.T) {
 func TestNodeTypeScriptBuildError(t *testing.T) {
 	t.Parallel()
 	needNode(t)
-	_, err := interpPrepare(t, "node", "nodejs20.x", "tsbroken/handler.handler", t.TempDir())
+	_, err := interpPrepare(t, "node", machineNodeRuntime(t), "tsbroken/handler.handler", t.TempDir())
 	if err == nil {
 		t.Fatal("Prepare succeeded for a TypeScript file with a syntax error")
 	}
@@ -370,7 +389,7 @@ func TestNodeProvidesAWSSDK(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				t.Parallel() // concurrent Prepares also exercise the install lock
-				p := interpMustPrepare(t, "node", "nodejs20.x", tt.handler, cache)
+				p := interpMustPrepare(t, "node", machineNodeRuntime(t), tt.handler, cache)
 				if hooks := slices.Contains(p.Launch.Args, "--import"); hooks != tt.hooks {
 					t.Errorf("node %q: resolution hooks registered = %v, want %v", p.Launch.Args, hooks, tt.hooks)
 				}
@@ -407,7 +426,7 @@ func TestNodeProjectSDKWins(t *testing.T) {
 		t.Run(handler, func(t *testing.T) {
 			t.Parallel()
 			cache := t.TempDir()
-			p := interpMustPrepare(t, "node", "nodejs20.x", handler, cache)
+			p := interpMustPrepare(t, "node", machineNodeRuntime(t), handler, cache)
 			if _, err := os.Stat(filepath.Join(cache, "node-sdk")); err == nil {
 				t.Error("Prepare installed the SDK although the project provides it")
 			}

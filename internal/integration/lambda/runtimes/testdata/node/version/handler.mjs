@@ -1,0 +1,2 @@
+// Replies with the Node.js version and flags the worker runs with.
+export const handler = async () => ({ version: process.version, execArgv: process.execArgv, path: process.env.PATH });
