@@ -342,7 +342,7 @@ func TestDefaultsFunctionMerge(t *testing.T) {
 			MemoryMB:    512,
 			Environment: map[string]string{"FROM_DEFAULTS": "d", "OVERRIDDEN": "d"},
 			Permissions: []switchboard.Permission{{String: "dynamodb"}},
-			Layers:      []string{"arn:aws:lambda:us-east-1:000000000000:layer:shared:1"},
+			Layers:      []string{"testdata/layers/shared"},
 		}},
 		Routes: map[string]switchboard.Route{
 			"own": {ReturnResponse: true, Function: &switchboard.FunctionProps{
@@ -351,7 +351,7 @@ func TestDefaultsFunctionMerge(t *testing.T) {
 				MemoryMB:    256,
 				Environment: map[string]string{"OVERRIDDEN": "r", "FROM_ROUTE": "r"},
 				Permissions: []switchboard.Permission{{String: "s3"}},
-				Layers:      []string{"arn:aws:lambda:us-east-1:000000000000:layer:own:1"},
+				Layers:      []string{"testdata/layers/own"},
 			}},
 			"inherits": {ReturnResponse: true, Function: &switchboard.FunctionProps{Handler: goEcho}},
 		},

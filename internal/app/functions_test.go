@@ -390,6 +390,52 @@ func TestStartReportsEveryMissingHandlerWithItsPlace(t *testing.T) {
 	}
 }
 
+// TestStartNamesTheRuntimeAndLayerKeys checks that a runtime that cannot be had and a layer
+// that cannot be laid out (an ARN) stop start-up with the file, line, route and key of the value,
+// also when it comes from defaults.function.
+func TestStartNamesTheRuntimeAndLayerKeys(t *testing.T) {
+	cfg := loadConfig(t, map[string]string{
+		"switchboard.yaml": "name: props\n" + // line 1
+			"defaults:\n  function:\n    layers: [layers/ok, arn:aws:lambda:us-east-1:123456789012:layer:deps:3]\n" + // 2-4
+			"routes:\n" + // 5
+			"  old:\n    function:\n      handler: src/h.handler\n      runtime: nodejs16.x\n" + // 6-9
+			"  own:\n    function:\n      handler: src/h.handler\n      layers: [layers/missing]\n", // 10-13
+		"src/h.mjs":        "export const handler = async () => ({statusCode: 200});\n",
+		"layers/ok/README": "a layer\n",
+	})
+	a, err := New(cfg, Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.closeInvokers() })
+	err = a.Start(context.Background(), "127.0.0.1:0")
+	if err == nil {
+		t.Fatal("Start succeeded")
+	}
+	for _, want := range []string{
+		"switchboard.yaml:9: route old: routes.old.function.runtime:", `"nodejs16.x" is not a Node.js runtime`,
+		"switchboard.yaml:4: route own: defaults.function.layers[1]:", "is a layer ARN",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("start-up error lacks %q:\n%v", want, err)
+		}
+	}
+	// The ARN comes first (layers are checked in order), so the route's own missing layer is
+	// reported once the defaults' are fixed.
+	cfg = loadConfig(t, map[string]string{
+		"switchboard.yaml": "name: props\nroutes:\n  own:\n    function:\n      handler: src/h.handler\n      layers: [layers/missing]\n",
+		"src/h.mjs":        "export const handler = async () => ({statusCode: 200});\n",
+	})
+	b, err := New(cfg, Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.closeInvokers() })
+	if err := b.Start(context.Background(), "127.0.0.1:0"); err == nil || !strings.Contains(err.Error(), "switchboard.yaml:6: route own: routes.own.function.layers[0]:") {
+		t.Errorf("start-up error %v, want it to name routes.own.function.layers[0] at line 6", err)
+	}
+}
+
 // TestFunctionsAddedBeforeStartUseTheAddressStartListensOn adds a function route before Start
 // and checks that its workers are pointed at the port Start picked, not the configured one; a
 // broken handler added after Start fails AddRoutes at once.

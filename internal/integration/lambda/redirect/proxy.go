@@ -182,17 +182,35 @@ func (p *Proxy) handle(c net.Conn) {
 // or through the function's own proxy. via names the way taken, for logs; status is the HTTP
 // status to answer with when it fails.
 func (p *Proxy) dial(ctx context.Context, host, port string) (conn net.Conn, via string, status int, err error) {
-	switch {
-	case p.rules.Match(host, port):
+	switch r := p.route(host, port); r {
+	case routeGateway:
 		conn, err = p.dialer.DialContext(ctx, "tcp", p.rules.To)
 		return conn, "gateway " + p.rules.To, http.StatusBadGateway, err
-	case p.upstream != nil && !p.noProxy.match(host, port) && !isLoopback(host):
+	case routeUpstream:
 		conn, status, err = p.dialUpstream(ctx, net.JoinHostPort(host, port))
 		return conn, "proxy " + p.upstream.Host, status, err
 	default:
 		conn, err = p.dialer.DialContext(ctx, "tcp", net.JoinHostPort(host, port))
 		return conn, "direct", http.StatusBadGateway, err
 	}
+}
+
+// The ways a tunnel can go.
+const (
+	routeGateway  = "gateway"  // a redirected name: the gateway
+	routeUpstream = "upstream" // the function's own proxy
+	routeDirect   = "direct"   // the destination itself
+)
+
+// route says which way a tunnel to host:port goes.
+func (p *Proxy) route(host, port string) string {
+	switch {
+	case p.rules.Match(host, port):
+		return routeGateway
+	case p.upstream != nil && !p.noProxy.match(host, port) && !isLoopback(host):
+		return routeUpstream
+	}
+	return routeDirect
 }
 
 // isLoopback reports whether host is "localhost" or a loopback address, which Go's net/http never
