@@ -15,7 +15,9 @@
 //   - @connections: an in-process handler that echoes with an HTTP POST to @connections through
 //     aws-sdk-go-v2, and one that uses the Go API's PostToConnection;
 //   - a Node.js function worker that echoes through @connections, next to serverless-offline
-//     running the same handler file, with both sides' process-tree memory.
+//     running the same handler file, with both sides' process-tree memory;
+//   - function worker cold starts on cached runtimes (Go, Node.js, Python), from the lambda
+//     package's BenchmarkColdStart run with `go test -bench`.
 //
 // Rows that cannot run (function routes not in this build, Node.js or npm missing, a file limit
 // too low for 100k connections) are reported as "not run" with the reason; Run returns an error

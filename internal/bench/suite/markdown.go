@@ -80,6 +80,8 @@ func (r *Row) figure() string {
 		return "not run: " + r.NotRun
 	case r.Err != "":
 		return "error: " + firstLine(r.Err)
+	case r.Cold != nil:
+		return r.Cold.figure()
 	case r.Idle != nil:
 		rss, heap, stack := r.Idle.perConn()
 		return fmt.Sprintf("%s RSS per connection (heap %s, stacks %s); %s open: RSS %s after GC (%s before it), %s before any connection",
@@ -139,6 +141,9 @@ func (r *Row) commands() string {
 	}
 	if r.Base != nil {
 		parts = append(parts, "baseline: `"+r.Base.Command+"`"+roundsNote(r.Base))
+	}
+	if r.Command != "" {
+		parts = append(parts, "`"+r.Command+"`")
 	}
 	if len(parts) == 0 {
 		return "—"

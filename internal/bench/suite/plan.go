@@ -19,6 +19,7 @@ type plan struct {
 	nodeWarmup    time.Duration // unmeasured run before the Node.js rows, on each side
 	replyTimeout  time.Duration // the load generator's --timeout
 	functionLimit int           // reserved concurrency of the function routes
+	coldStarts    int           // cold starts per runtime of the cold-start rows
 	// serverlessOffline is set from Options; Smoke never runs it.
 	serverlessOffline bool
 }
@@ -40,6 +41,7 @@ var fullPlan = plan{
 	nodeWarmup:    20 * time.Second,
 	replyTimeout:  30 * time.Second,
 	functionLimit: 2,
+	coldStarts:    20,
 }
 
 // smokePlan is `make bench-smoke`: every row kind once, small and short, well under a minute.
@@ -58,4 +60,5 @@ var smokePlan = plan{
 	profileFor:    time.Second,
 	replyTimeout:  30 * time.Second,
 	functionLimit: 2,
+	coldStarts:    3,
 }

@@ -32,6 +32,8 @@ type Row struct {
 	BaseName string      // the baseline's name, e.g. "bare echo"
 	Idle     *idleResult // idle-memory rows
 	Use      *rowUse     // memory and CPU of both sides' process trees (Node.js rows)
+	Cold     *coldStart  // cold-start rows
+	Command  string      // the command of a row measured by something else than the load generator
 	NotRun   string      // why the row could not run here
 	Err      string      // what went wrong
 	Note     string

@@ -45,7 +45,7 @@ print(version("botocore"))`
 
 // pythonInterpreter is a probed Python executable.
 type pythonInterpreter struct {
-	path     string // as found, which runs it with its own environment (a pyenv shim, say)
+	path     string // what workers run: sys.executable when it exists, else the name as found
 	real     string // sys.executable, which tells apart names of one interpreter
 	version  string // major.minor
 	boto3    bool
@@ -287,6 +287,13 @@ func probePython(ctx context.Context, name string) (pythonInterpreter, error) {
 	if maj < 3 || maj == 3 && mnr < minPythonMinor {
 		return pythonInterpreter{}, fmt.Errorf("%s is Python %s; 3.%d or newer is needed", exe, lines[0], minPythonMinor)
 	}
-	return pythonInterpreter{path: exe, real: strings.TrimSpace(lines[1]), version: lines[0],
-		boto3: strings.TrimSpace(lines[2]) != "-", botocore: strings.TrimSpace(lines[3])}, nil
+	py := pythonInterpreter{path: exe, real: strings.TrimSpace(lines[1]), version: lines[0],
+		boto3: strings.TrimSpace(lines[2]) != "-", botocore: strings.TrimSpace(lines[3])}
+	// Workers run the interpreter itself: a name found in PATH may be a launcher script (a pyenv
+	// shim costs a shell and a version lookup, over 100 ms, at every cold start). A virtualenv's
+	// sys.executable is its own bin/python, which keeps the virtualenv.
+	if py.real != "" && filepath.IsAbs(py.real) && fileExists(py.real) {
+		py.path = py.real
+	}
+	return py, nil
 }
