@@ -159,6 +159,41 @@ func TestHandlersReachTheManagementAPIAtTheExecuteAPIHost(t *testing.T) {
 	}
 }
 
+// TestHandlersReachTheManagementAPIAtACustomDomain gives the API a wildcard custom domain and has
+// a Go and a Python handler address the management API at https://{a tenant's name}, as
+// handlers behind a custom domain do: the name leads nowhere on this machine, and the workers'
+// connections still reach the API, with TLS verified against the certificate the listener
+// issues for the domain.
+func TestHandlersReachTheManagementAPIAtACustomDomain(t *testing.T) {
+	needPythonBoto3(t)
+	useFunctionCache(t)
+	connections := filepath.Join(t.TempDir(), "connections")
+	api := startAPI(t, switchboard.Props{
+		Name:         "tenants",
+		CustomDomain: switchboard.CustomDomain{DomainName: "*.chat.example.com"},
+		Defaults: switchboard.Defaults{Function: &switchboard.FunctionProps{
+			Environment: map[string]string{"CONNECTIONS_FILE": connections, "CUSTOM_DOMAIN_ENDPOINT": "https://tenant1.chat.example.com"},
+		}},
+		Routes: map[string]switchboard.Route{
+			"$connect":   {Function: &switchboard.FunctionProps{Handler: "testdata/functions/go/broadcast"}},
+			"sendpython": {Function: &switchboard.FunctionProps{Handler: "testdata/functions/python/broadcast.handler"}},
+			"sendgo":     {Function: &switchboard.FunctionProps{Handler: "testdata/functions/go/broadcast"}},
+		},
+	})
+	clients := []*websocket.Conn{dial(t, api.URL()), dial(t, api.URL()), dial(t, api.URL())}
+	for _, tc := range []struct{ route, prefix string }{{"sendgo", "go"}, {"sendpython", "python"}} {
+		t.Run(tc.route, func(t *testing.T) {
+			send(t, clients[2], `{"action":"`+tc.route+`","data":"to every tenant","via":"custom"}`)
+			want := tc.prefix + ": to every tenant (service: )"
+			for i, got := range readAll(t, clients) {
+				if got != want {
+					t.Errorf("client %d got %q, want %q", i, got, want)
+				}
+			}
+		})
+	}
+}
+
 func orDefault(s, def string) string {
 	if s == "" {
 		return def

@@ -3,7 +3,8 @@ service ($SERVICE_URL, whose CA is $SERVICE_CA), then posts "python: <data> (ser
 every connection in $CONNECTIONS_FILE with an apigatewaymanagementapi client whose endpoint is, by
 the message's "via": "execute-api" (default) the URL AWS's samples build from the event's apiId,
 AWS_REGION and the stage; "domain" https://{domainName}/{stage}; "env" none (boto3 reads
-AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI, botocore 1.31 and newer)."""
+AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI, botocore 1.31 and newer); "custom"
+$CUSTOM_DOMAIN_ENDPOINT (https://{custom domain}/{path})."""
 import json
 import os
 import ssl
@@ -14,6 +15,8 @@ import botocore
 
 
 def call_service():
+    if not os.environ.get("SERVICE_URL"):
+        return ""
     ctx = ssl.create_default_context(cafile=os.environ["SERVICE_CA"])
     with urllib.request.urlopen(os.environ["SERVICE_URL"], context=ctx, timeout=10) as resp:
         return resp.read().decode()
@@ -33,6 +36,8 @@ def handler(event, context):
             # An older botocore would send the request to AWS itself.
             raise RuntimeError("botocore %s does not read AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI" % botocore.__version__)
         client = boto3.client("apigatewaymanagementapi")
+    elif via == "custom":
+        client = boto3.client("apigatewaymanagementapi", endpoint_url=os.environ["CUSTOM_DOMAIN_ENDPOINT"])
     else:
         raise ValueError("unknown via %r" % via)
     service = call_service()

@@ -37,6 +37,10 @@ func TestRulesMatchOnlyTheirHostsOnPort443(t *testing.T) {
 			t.Errorf("Match(%q, %q) = %v, want %v", c.host, c.port, got, c.want)
 		}
 	}
+	wild := Rules{Hosts: []string{"*.ws.example.com"}, To: "127.0.0.1:3001"}
+	if !wild.Match("tenant1.ws.example.com", "443") || wild.Match("a.b.ws.example.com", "443") || wild.Match("ws.example.com", "443") {
+		t.Error("a wildcard domain should match exactly one more label")
+	}
 	if (Rules{Hosts: r.Hosts}).Match("abc123.execute-api.eu-west-1.amazonaws.com", "443") {
 		t.Error("rules without a destination matched")
 	}

@@ -30,8 +30,9 @@ const (
 // Rules say which host names a worker's HTTPS connections are redirected for, and where to.
 // The zero value redirects nothing.
 type Rules struct {
-	// Hosts are the host names, e.g. "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com". Case
-	// does not matter; a trailing dot is ignored.
+	// Hosts are the host names, e.g. "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"; a
+	// wildcard "*.example.com" matches one more label ("a.example.com", not "a.b.example.com"),
+	// as a wildcard custom domain does. Case does not matter; a trailing dot is ignored.
 	Hosts []string
 	// To is where their connections on port 443 go: the gateway's listener, "127.0.0.1:3001".
 	To string
@@ -47,11 +48,21 @@ func (r Rules) Match(host, port string) bool {
 	}
 	host = normalize(host)
 	for _, h := range r.Hosts {
-		if normalize(h) == host {
+		if matchHost(normalize(h), host) {
 			return true
 		}
 	}
 	return false
+}
+
+// matchHost reports whether host matches pattern: equal, or for "*.suffix" one label followed
+// by ".suffix".
+func matchHost(pattern, host string) bool {
+	if suffix, ok := strings.CutPrefix(pattern, "*."); ok {
+		label, rest, found := strings.Cut(host, ".")
+		return found && label != "" && rest == suffix
+	}
+	return pattern == host
 }
 
 // MatchAddr is Match for a host:port address.
@@ -78,7 +89,10 @@ func (r Rules) BootstrapEnv(fnEnv map[string]string) []string {
 	env := []string{HostsEnv + "=" + strings.Join(hosts, ","), ToEnv + "=" + r.To}
 	for _, name := range []string{"HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY"} {
 		if fnEnv[name] != "" || fnEnv[strings.ToLower(name)] != "" {
-			np := append(parseNoProxy(firstSet(fnEnv, "NO_PROXY", "no_proxy")), hosts...)
+			np := parseNoProxy(firstSet(fnEnv, "NO_PROXY", "no_proxy"))
+			for _, h := range hosts {
+				np = append(np, strings.TrimPrefix(h, "*")) // "*.example.com" as the suffix ".example.com"
+			}
 			env = append(env, "NO_PROXY="+np.String(), "no_proxy="+np.String())
 			break
 		}

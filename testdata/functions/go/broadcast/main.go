@@ -8,7 +8,8 @@
 //	                            with an ApiGatewayManagementApi client whose endpoint is, by via:
 //	                            "execute-api" (default) https://{apiId}.execute-api.{AWS_REGION}.amazonaws.com/{stage},
 //	                            "domain" https://{domainName}/{stage}, "env" none (the SDK reads
-//	                            AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI)
+//	                            AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI), "custom"
+//	                            $CUSTOM_DOMAIN_ENDPOINT (https://{custom domain}/{path})
 //	{"do":"context"}            replies {"env": {...}, "context": {...}}: the environment and the
 //	                            invocation context, as the handler sees them
 package main
@@ -75,6 +76,9 @@ func handler(ctx context.Context, req events.APIGatewayWebsocketProxyRequest) (e
 		client = apigatewaymanagementapi.NewFromConfig(awsCfg, func(o *apigatewaymanagementapi.Options) { o.BaseEndpoint = aws.String(endpoint) })
 	case "env":
 		client = apigatewaymanagementapi.NewFromConfig(awsCfg)
+	case "custom":
+		endpoint := os.Getenv("CUSTOM_DOMAIN_ENDPOINT")
+		client = apigatewaymanagementapi.NewFromConfig(awsCfg, func(o *apigatewaymanagementapi.Options) { o.BaseEndpoint = aws.String(endpoint) })
 	default:
 		return events.APIGatewayProxyResponse{}, fmt.Errorf("unknown via %q", in.Via)
 	}

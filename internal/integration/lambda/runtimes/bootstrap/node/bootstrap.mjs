@@ -293,12 +293,20 @@ function installRedirect() {
   }
   const toHost = to.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
   const toPort = Number(to.slice(colon + 1));
+  // A wildcard "*.example.com" (a wildcard custom domain) matches one more label.
+  const matches = (host) => {
+    if (hosts.has(host)) {
+      return true;
+    }
+    const dot = host.indexOf('.');
+    return dot > 0 && hosts.has(`*${host.slice(dot)}`);
+  };
   const redirected = (options) =>
     options !== null &&
     typeof options === 'object' &&
     typeof options.host === 'string' &&
     Number(options.port) === 443 &&
-    hosts.has(options.host.toLowerCase().replace(/\.$/, ''));
+    matches(options.host.toLowerCase().replace(/\.$/, ''));
   const connect = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function (...args) {
     // net.connect passes its already normalized [options, callback] as the first argument; the

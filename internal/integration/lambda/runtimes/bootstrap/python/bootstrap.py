@@ -246,9 +246,15 @@ def install_redirect():
     to_host = to_host.strip("[]")
     original = socket.getaddrinfo
 
+    def matches(name):
+        # A wildcard "*.example.com" (a wildcard custom domain) matches one more label.
+        name = name.lower().rstrip(".")
+        label, dot, rest = name.partition(".")
+        return name in hosts or (label != "" and dot != "" and "*." + rest in hosts)
+
     def getaddrinfo(host, port, *args, **kwargs):
         name = host.decode("ascii", "replace") if isinstance(host, bytes) else host
-        if isinstance(name, str) and name.lower().rstrip(".") in hosts and str(port) in ("443", "https"):
+        if isinstance(name, str) and matches(name) and str(port) in ("443", "https"):
             return original(to_host, int(to_port), *args, **kwargs)
         return original(host, port, *args, **kwargs)
 
