@@ -67,7 +67,7 @@ func TestLayersResolveInNodeAndPython(t *testing.T) {
 		t.Fatal(err)
 	}
 	zipped := writeZip(t, map[string]string{
-		"nodejs/node" + major + "/node_modules/layer-zipped/index.js":                    `module.exports = { zipped: "from the zip" };`,
+		"nodejs/node" + major + "/node_modules/layer-zipped/index.js":          `module.exports = { zipped: "from the zip" };`,
 		"python/lib/python" + probe.Version + "/site-packages/layer_zipped.py": `ZIPPED = "from the zip"`,
 	})
 	layers := []string{"shared", zipped, "own"}

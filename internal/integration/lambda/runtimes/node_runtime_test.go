@@ -20,8 +20,8 @@ type messageRecorder struct {
 }
 
 func (r *messageRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r *messageRecorder) WithAttrs([]slog.Attr) slog.Handler      { return r }
-func (r *messageRecorder) WithGroup(string) slog.Handler           { return r }
+func (r *messageRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *messageRecorder) WithGroup(string) slog.Handler            { return r }
 func (r *messageRecorder) Handle(_ context.Context, rec slog.Record) error {
 	r.mu.Lock()
 	r.msgs = append(r.msgs, rec.Message)
