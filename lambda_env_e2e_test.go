@@ -23,7 +23,6 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/switchboardhq/switchboard"
-	"github.com/switchboardhq/switchboard/internal/tlsconf"
 )
 
 // localService is another HTTPS service on loopback with a CA of its own (not Switchboard's),
@@ -50,10 +49,7 @@ func startLocalService(t *testing.T) localService {
 		}
 	}
 	t.Logf("the local HTTPS service is addressed as %s", host)
-	ca, err := tlsconf.LoadAuthority(t.TempDir(), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca := newDomainCA(t).ca
 	cert, err := ca.Issue([]string{"127.0.0.1", host}, time.Now())
 	if err != nil {
 		t.Fatal(err)

@@ -394,24 +394,29 @@ func TestStartReportsEveryMissingHandlerWithItsPlace(t *testing.T) {
 // that cannot be laid out (an ARN) stop start-up with the file, line, route and key of the value,
 // also when it comes from defaults.function.
 func TestStartNamesTheRuntimeAndLayerKeys(t *testing.T) {
-	cfg := loadConfig(t, map[string]string{
+	const handler = "export const handler = async () => ({statusCode: 200});\n"
+	startErr := func(files map[string]string) error {
+		t.Helper()
+		a, err := New(loadConfig(t, files), Options{CacheDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.closeInvokers() })
+		err = a.Start(context.Background(), "127.0.0.1:0")
+		if err == nil {
+			t.Fatal("Start succeeded")
+		}
+		return err
+	}
+	err := startErr(map[string]string{
 		"switchboard.yaml": "name: props\n" + // line 1
 			"defaults:\n  function:\n    layers: [layers/ok, arn:aws:lambda:us-east-1:123456789012:layer:deps:3]\n" + // 2-4
 			"routes:\n" + // 5
 			"  old:\n    function:\n      handler: src/h.handler\n      runtime: nodejs16.x\n" + // 6-9
 			"  own:\n    function:\n      handler: src/h.handler\n      layers: [layers/missing]\n", // 10-13
-		"src/h.mjs":        "export const handler = async () => ({statusCode: 200});\n",
+		"src/h.mjs":        handler,
 		"layers/ok/README": "a layer\n",
 	})
-	a, err := New(cfg, Options{CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.closeInvokers() })
-	err = a.Start(context.Background(), "127.0.0.1:0")
-	if err == nil {
-		t.Fatal("Start succeeded")
-	}
 	for _, want := range []string{
 		"switchboard.yaml:9: route old: routes.old.function.runtime:", `"nodejs16.x" is not a Node.js runtime`,
 		"switchboard.yaml:4: route own: defaults.function.layers[1]:", "is a layer ARN",
@@ -420,18 +425,13 @@ func TestStartNamesTheRuntimeAndLayerKeys(t *testing.T) {
 			t.Errorf("start-up error lacks %q:\n%v", want, err)
 		}
 	}
-	// The ARN comes first (layers are checked in order), so the route's own missing layer is
-	// reported once the defaults' are fixed.
-	cfg = loadConfig(t, map[string]string{
+	// Layers are checked in order, so the route's own missing layer shows once the defaults'
+	// ARN is gone.
+	err = startErr(map[string]string{
 		"switchboard.yaml": "name: props\nroutes:\n  own:\n    function:\n      handler: src/h.handler\n      layers: [layers/missing]\n",
-		"src/h.mjs":        "export const handler = async () => ({statusCode: 200});\n",
+		"src/h.mjs":        handler,
 	})
-	b, err := New(cfg, Options{CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.closeInvokers() })
-	if err := b.Start(context.Background(), "127.0.0.1:0"); err == nil || !strings.Contains(err.Error(), "switchboard.yaml:6: route own: routes.own.function.layers[0]:") {
+	if !strings.Contains(err.Error(), "switchboard.yaml:6: route own: routes.own.function.layers[0]:") {
 		t.Errorf("start-up error %v, want it to name routes.own.function.layers[0] at line 6", err)
 	}
 }

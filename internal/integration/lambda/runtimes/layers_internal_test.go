@@ -10,13 +10,17 @@ import (
 	"testing"
 )
 
-// zipOf writes a zip with the given entries (name -> mode, content) and returns its path.
-func zipOf(t *testing.T, entries map[string]struct {
-	mode    fs.FileMode
-	content string
-}) string {
+// TestZipEntry is a file of a zip that writeTestZip writes.
+type TestZipEntry struct {
+	Mode    fs.FileMode
+	Content string // a symbolic link's target for a link
+}
+
+// WriteTestZip writes a zip file with entries (slash-separated name -> entry) and returns its
+// path; the external tests use it too.
+func WriteTestZip(t *testing.T, entries map[string]TestZipEntry) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "l.zip")
+	path := filepath.Join(t.TempDir(), "layer.zip")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
@@ -24,32 +28,29 @@ func zipOf(t *testing.T, entries map[string]struct {
 	zw := zip.NewWriter(f)
 	for name, e := range entries {
 		h := &zip.FileHeader{Name: name, Method: zip.Deflate}
-		h.SetMode(e.mode)
+		h.SetMode(e.Mode)
 		w, err := zw.CreateHeader(h)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.Write([]byte(e.content)); err != nil {
+		if _, err := w.Write([]byte(e.Content)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
 	return path
-}
-
-type entry = struct {
-	mode    fs.FileMode
-	content string
 }
 
 func TestExtractZipKeepsModesAndLinksInside(t *testing.T) {
 	dst := t.TempDir()
 	budget := int64(maxLayersBytes)
-	src := zipOf(t, map[string]entry{
-		"bin/tool":          {0o755, "#!/bin/sh\necho hi\n"},
+	src := WriteTestZip(t, map[string]TestZipEntry{
+		"bin/tool":          {Mode: 0o755, Content: "#!/bin/sh\necho hi\n"},
 		"lib/libx.so.1":     {0o644, "library"},
 		"lib/libx.so":       {fs.ModeSymlink | 0o777, "libx.so.1"},
 		"python/pkg/a.py":   {0o644, "A = 1"},
@@ -70,7 +71,7 @@ func TestExtractZipKeepsModesAndLinksInside(t *testing.T) {
 }
 
 func TestExtractZipRefusesEntriesOutsideTheLayer(t *testing.T) {
-	for name, entries := range map[string]map[string]entry{
+	for name, entries := range map[string]map[string]TestZipEntry{
 		"parent":        {"../evil": {0o644, "x"}},
 		"nested parent": {"python/../../evil": {0o644, "x"}},
 		"absolute":      {"/tmp/evil": {0o644, "x"}},
@@ -80,7 +81,7 @@ func TestExtractZipRefusesEntriesOutsideTheLayer(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dst := filepath.Join(t.TempDir(), "layer")
 			budget := int64(maxLayersBytes)
-			err := extractZip(zipOf(t, entries), dst, &budget)
+			err := extractZip(WriteTestZip(t, entries), dst, &budget)
 			if err == nil || !strings.Contains(err.Error(), "outside the layer") {
 				t.Fatalf("extractZip: %v, want a refusal", err)
 			}
@@ -90,7 +91,7 @@ func TestExtractZipRefusesEntriesOutsideTheLayer(t *testing.T) {
 
 func TestExtractZipBoundsTheUnzippedSize(t *testing.T) {
 	budget := int64(10)
-	err := extractZip(zipOf(t, map[string]entry{"big": {0o644, strings.Repeat("x", 100)}}), t.TempDir(), &budget)
+	err := extractZip(WriteTestZip(t, map[string]TestZipEntry{"big": {0o644, strings.Repeat("x", 100)}}), t.TempDir(), &budget)
 	if err != errLayersTooLarge {
 		t.Fatalf("extractZip over budget: %v", err)
 	}

@@ -1,7 +1,6 @@
 package runtimes_test
 
 import (
-	"archive/zip"
 	"context"
 	"errors"
 	"os"
@@ -12,33 +11,6 @@ import (
 
 	"github.com/switchboardhq/switchboard/internal/integration/lambda/runtimes"
 )
-
-// writeZip writes a zip file of files (slash-separated name -> content) and returns its path.
-func writeZip(t *testing.T, files map[string]string) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "layer.zip")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw := zip.NewWriter(f)
-	for name, content := range files {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write([]byte(content)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // prepareLayered prepares handler (under testdata/layers) with layers.
 func prepareLayered(t *testing.T, runtime, handler, cache string, layers []string) (*runtimes.Prepared, error) {
@@ -66,9 +38,9 @@ func TestLayersResolveInNodeAndPython(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	zipped := writeZip(t, map[string]string{
-		"nodejs/node" + major + "/node_modules/layer-zipped/index.js":          `module.exports = { zipped: "from the zip" };`,
-		"python/lib/python" + probe.Version + "/site-packages/layer_zipped.py": `ZIPPED = "from the zip"`,
+	zipped := runtimes.WriteTestZip(t, map[string]runtimes.TestZipEntry{
+		"nodejs/node" + major + "/node_modules/layer-zipped/index.js":          {Mode: 0o644, Content: `module.exports = { zipped: "from the zip" };`},
+		"python/lib/python" + probe.Version + "/site-packages/layer_zipped.py": {Mode: 0o644, Content: `ZIPPED = "from the zip"`},
 	})
 	layers := []string{"shared", zipped, "own"}
 
