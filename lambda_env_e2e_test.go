@@ -110,7 +110,6 @@ func TestHandlersReachTheManagementAPIAtTheExecuteAPIHost(t *testing.T) {
 			"sendmessage": {Function: &switchboard.FunctionProps{Handler: "testdata/functions/node/sendmessage/app.handler"}},
 			"sendpython":  {Function: &switchboard.FunctionProps{Handler: "testdata/functions/python/broadcast.handler"}},
 			"sendgo":      {Function: &switchboard.FunctionProps{Handler: "testdata/functions/go/broadcast"}},
-			"pycontext":   {Function: &switchboard.FunctionProps{Handler: "testdata/functions/python/broadcast.context_reply"}, ReturnResponse: true},
 		},
 	})
 	clients := make([]*websocket.Conn, 3)
@@ -120,14 +119,6 @@ func TestHandlersReachTheManagementAPIAtTheExecuteAPIHost(t *testing.T) {
 	if ids, _ := os.ReadFile(connections); len(strings.Fields(string(ids))) != 3 {
 		t.Fatalf("the $connect handler recorded %q, want three connection ids", ids)
 	}
-	var pyInfo struct {
-		Botocore string `json:"botocore"`
-	}
-	if err := json.Unmarshal([]byte(exchange(t, clients[0], `{"action":"pycontext"}`)), &pyInfo); err != nil {
-		t.Fatal(err)
-	}
-	pythonEnvEndpoint := regexp.MustCompile(`^1\.(3[1-9]|[4-9]\d|\d{3,})\.`).MatchString(pyInfo.Botocore)
-
 	cases := []struct{ route, via, prefix string }{
 		{"sendmessage", "", "node"},
 		{"sendpython", "execute-api", "python"},
@@ -139,9 +130,6 @@ func TestHandlersReachTheManagementAPIAtTheExecuteAPIHost(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.route+"/"+orDefault(tc.via, "execute-api"), func(t *testing.T) {
-			if tc.route == "sendpython" && tc.via == "env" && !pythonEnvEndpoint {
-				t.Skipf("the Python worker's botocore %s predates AWS_ENDPOINT_URL_<SERVICE> (1.31); Lambda's Python runtimes include a newer one", pyInfo.Botocore)
-			}
 			data := "hello via " + orDefault(tc.via, "execute-api")
 			msg, _ := json.Marshal(map[string]string{"action": tc.route, "data": data, "via": tc.via})
 			send(t, clients[1], string(msg))

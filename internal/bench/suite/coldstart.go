@@ -45,7 +45,7 @@ func (s *suite) coldStartRows(ctx context.Context) error {
 		rows[r.name] = sec.add(&Row{Key: "cold-" + r.name, Title: r.title})
 	}
 	args := []string{"test", "-run", "^$", "-bench", "^BenchmarkColdStart$", "-benchtime", fmt.Sprintf("%dx", s.plan.coldStarts), "./internal/integration/lambda"}
-	command := "go " + strings.Join(args, " ")
+	command := fmt.Sprintf("go test -run '^$' -bench '^BenchmarkColdStart$' -benchtime %dx ./internal/integration/lambda", s.plan.coldStarts)
 	s.progress("function worker cold starts")
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = s.opts.Root

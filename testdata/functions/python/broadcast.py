@@ -3,7 +3,8 @@ service ($SERVICE_URL, whose CA is $SERVICE_CA), then posts "python: <data> (ser
 every connection in $CONNECTIONS_FILE with an apigatewaymanagementapi client whose endpoint is, by
 the message's "via": "execute-api" (default) the URL AWS's samples build from the event's apiId,
 AWS_REGION and the stage; "domain" https://{domainName}/{stage}; "env" none (boto3 reads
-AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI, botocore 1.31 and newer); "custom"
+AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI, botocore 1.31 and newer, older ones through
+Switchboard's bootstrap); "custom"
 $CUSTOM_DOMAIN_ENDPOINT (https://{custom domain}/{path})."""
 import json
 import os
@@ -32,9 +33,6 @@ def handler(event, context):
     elif via == "domain":
         client = boto3.client("apigatewaymanagementapi", endpoint_url="https://%s/%s" % (rc["domainName"], rc["stage"]))
     elif via == "env":
-        if tuple(int(x) for x in botocore.__version__.split(".")[:2]) < (1, 31):
-            # An older botocore would send the request to AWS itself.
-            raise RuntimeError("botocore %s does not read AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI" % botocore.__version__)
         client = boto3.client("apigatewaymanagementapi")
     elif via == "custom":
         client = boto3.client("apigatewaymanagementapi", endpoint_url=os.environ["CUSTOM_DOMAIN_ENDPOINT"])

@@ -109,3 +109,39 @@ func TestUnsupportedRuntimesAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestPythonRuntimeVersion runs python3.X on that Python when there is one and, for a version no
+// interpreter has, falls back to the default Python with one warning per run.
+func TestPythonRuntimeVersion(t *testing.T) {
+	t.Parallel()
+	needPython(t)
+	logs := &messageRecorder{}
+	prepare := func(runtime string) *runtimes.Prepared {
+		t.Helper()
+		p, err := runtimes.Prepare(context.Background(), runtimes.Spec{
+			Root: filepath.Join("testdata", "python"), Handler: "app/handlers/ws.connect", Runtime: runtime,
+			CacheDir: t.TempDir(), Logger: slog.New(logs),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	def := prepare("")
+	if want := "python" + def.Version; def.RuntimeName != want {
+		t.Errorf("a Python handler without a runtime runs as %q, want %q (its interpreter's version)", def.RuntimeName, want)
+	}
+	same := prepare("python" + def.Version)
+	if same.Version != def.Version || logs.count("no python") != 0 {
+		t.Errorf("runtime python%s ran on %s (warnings: %d)", def.Version, same.Version, logs.count("no python"))
+	}
+	for range 2 {
+		p := prepare("python3.99")
+		if p.RuntimeName != "python3.99" || p.Version != def.Version {
+			t.Errorf("python3.99 prepared as %s on %s, want the default interpreter (%s)", p.RuntimeName, p.Version, def.Version)
+		}
+	}
+	if n := logs.count("no python3.99 found"); n != 1 {
+		t.Errorf("the fallback for python3.99 was logged %d times, want once", n)
+	}
+}

@@ -20,15 +20,16 @@ import (
 // PythonEnv names the environment variable that sets the Python interpreter for handlers (a path
 // or a name looked up in PATH), whatever their runtime's version. Without it the interpreter is
 // chosen among the active virtualenv's ($VIRTUAL_ENV), python3.X in PATH for a runtime python3.X,
-// /usr/bin/python3, python3 and python in PATH: the first of the runtime's version, preferring one
-// whose boto3 reads service-specific endpoint variables (botocore 1.31 or newer), then one with any
-// boto3 (Lambda's Python runtimes include a recent boto3; a pyenv or Homebrew python3 first in PATH
-// often lacks the distribution's boto3 package). When none is of the runtime's version, the same
-// choice among all of them, with a warning. Python 3.8 or newer is needed.
+// /usr/bin/python3, python3 and python in PATH: the first of the runtime's version that can import
+// boto3 (Lambda's Python runtimes include boto3; a pyenv or Homebrew python3 first in PATH often
+// lacks the distribution's boto3 package), else the first of the runtime's version. When none is
+// of the runtime's version, the same choice among all of them, with a warning. Python 3.8 or newer
+// is needed.
 const PythonEnv = "SWITCHBOARD_PYTHON"
 
 // pythonProbe is the script that reports an interpreter's version, its real executable, and its
-// boto3 and botocore versions ("-" for none), without importing them.
+// boto3 and botocore versions ("-" for none), without importing them (which would take longer than
+// the rest).
 const pythonProbe = `import sys, importlib.util
 print("%d.%d" % sys.version_info[:2])
 print(sys.executable)
@@ -50,34 +51,6 @@ type pythonInterpreter struct {
 	version  string // major.minor
 	boto3    bool
 	botocore string // version, "-" when missing
-}
-
-// endpointEnv reports whether py's botocore reads AWS_ENDPOINT_URL_<SERVICE> (botocore 1.31.0 and
-// newer), which a client created without an endpoint needs to reach the stage.
-func (py pythonInterpreter) endpointEnv() bool {
-	return py.boto3 && versionAtLeast(py.botocore, 1, 31)
-}
-
-// rank orders interpreters of equal standing: boto3 that reads endpoint variables, then any boto3.
-func (py pythonInterpreter) rank() int {
-	switch {
-	case py.endpointEnv():
-		return 2
-	case py.boto3:
-		return 1
-	}
-	return 0
-}
-
-// versionAtLeast reports whether a dotted version is at least major.minor.
-func versionAtLeast(v string, major, minor int) bool {
-	parts := strings.SplitN(v, ".", 3)
-	if len(parts) < 2 {
-		return false
-	}
-	maj, err1 := strconv.Atoi(parts[0])
-	mnr, err2 := strconv.Atoi(parts[1])
-	return err1 == nil && err2 == nil && (maj > major || maj == major && mnr >= minor)
 }
 
 // preparePython resolves a Python handler ("src/connect.main": module src.connect, function
@@ -230,15 +203,24 @@ func findPython(ctx context.Context, id runtimeID, log *slog.Logger) (pythonInte
 	if len(found) == 0 {
 		return pythonInterpreter{}, runtimeError("no Python 3.%d+ interpreter found (set %s): %s", minPythonMinor, PythonEnv, strings.Join(problems, "; "))
 	}
+	// best is the first interpreter match accepts that can import boto3, else the first it accepts.
 	best := func(match func(pythonInterpreter) bool) (pythonInterpreter, bool) {
-		var pick pythonInterpreter
-		ok := false
-		for _, py := range found {
-			if match(py) && (!ok || py.rank() > pick.rank()) {
-				pick, ok = py, true
+		var first *pythonInterpreter
+		for i, py := range found {
+			if !match(py) {
+				continue
+			}
+			if py.boto3 {
+				return py, true
+			}
+			if first == nil {
+				first = &found[i]
 			}
 		}
-		return pick, ok
+		if first == nil {
+			return pythonInterpreter{}, false
+		}
+		return *first, true
 	}
 	if id.python != "" {
 		if py, ok := best(func(py pythonInterpreter) bool { return py.version == id.python }); ok {

@@ -11,6 +11,7 @@ Only the standard library is used.
 import decimal
 import http.client
 import importlib
+import importlib.util
 import json
 import logging
 import os
@@ -261,6 +262,57 @@ def install_redirect():
     socket.getaddrinfo = getaddrinfo
 
 
+class BotocoreEndpointShim:
+    """Gives the clients of a botocore older than 1.31 the endpoint that newer botocore (and the
+    boto3 of Lambda's Python runtimes) takes from the environment: AWS_ENDPOINT_URL_<SERVICE ID>,
+    else AWS_ENDPOINT_URL, for a client created without endpoint_url. It waits on sys.meta_path
+    for botocore.session to be imported (importing botocore here would slow every cold start),
+    then wraps Session.create_client when the botocore is older."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "botocore.session":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_and_patch(module):
+            exec_module(module)
+            patch_create_client(module)
+
+        spec.loader.exec_module = exec_and_patch
+        return spec
+
+
+def patch_create_client(session_module):
+    import botocore
+
+    try:
+        version = tuple(int(x) for x in botocore.__version__.split(".")[:2])
+    except ValueError:
+        return
+    if version >= (1, 31):
+        return
+    original = session_module.Session.create_client
+
+    def create_client(self, service_name, *args, **kwargs):
+        # endpoint_url is create_client's fifth parameter after service_name.
+        if len(args) < 5 and kwargs.get("endpoint_url") is None:
+            try:
+                service_id = self.get_service_model(service_name).service_id
+            except Exception:
+                service_id = service_name
+            key = "AWS_ENDPOINT_URL_" + str(service_id).upper().replace(" ", "_").replace("-", "_")
+            url = os.environ.get(key) or os.environ.get("AWS_ENDPOINT_URL")
+            if url:
+                kwargs["endpoint_url"] = url
+        return original(self, service_name, *args, **kwargs)
+
+    session_module.Session.create_client = create_client
+
+
 def main():
     address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
     if not address:
@@ -272,6 +324,8 @@ def main():
     sys.path[0] = task_root
     setup_logging()
     install_redirect()
+    if any(k.startswith("AWS_ENDPOINT_URL") for k in os.environ):
+        sys.meta_path.insert(0, BotocoreEndpointShim())
     api = RuntimeAPI(address)
 
     try:
