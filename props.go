@@ -72,7 +72,9 @@ type Defaults struct {
 type FunctionProps struct {
 	// Handler is the handler path, e.g. "src/connect.main".
 	Handler string
-	// Runtime is e.g. "nodejs20.x", "python3.12" or "go"; "" infers it from the files.
+	// Runtime is e.g. "nodejs22.x", "python3.12" or "go": the handler runs on that Node.js or
+	// Python version. "" infers the language from the files; a Node.js handler then runs as
+	// nodejs22.x, SST's default.
 	Runtime string
 	// Timeout bounds one invocation. Default 10 seconds.
 	Timeout time.Duration
@@ -82,7 +84,9 @@ type FunctionProps struct {
 	Environment map[string]string
 	// Permissions are what the function may do with its credentials.
 	Permissions []Permission
-	// Layers are accepted for compatibility with SST props.
+	// Layers are directories or .zip files laid out as Lambda lays layers out under /opt, in
+	// order (paths relative to the working directory, or the config file's). A layer ARN fails
+	// Start: published layers cannot be fetched.
 	Layers []string
 	// ReservedConcurrency caps concurrent invocations.
 	ReservedConcurrency int

@@ -5,10 +5,13 @@
 // Entry points:
 //
 //   - New builds a Function (one per configured function) from Options: name, the merged
-//     config.Function, the task root, cache directory, region, extra environment, concurrency
-//     limit, idle and queue timeouts, and the logger.
-//   - Function.Start prepares the handler (package runtimes finds it; Go handlers are built and
-//     cached), so a broken handler stops start-up. Workers start on demand.
+//     config.Function, the task root, cache directory, region, extra environment, the management
+//     API's host names to redirect to the gateway (package redirect), concurrency limit, idle and
+//     queue timeouts, and the logger.
+//   - Function.Start prepares the handler (package runtimes finds it, picks the Node.js or Python
+//     of its runtime, lays out its layers; Go handlers are built and cached), so a broken handler,
+//     a runtime that cannot be had or a bad layer (*PropError) stops start-up. Workers start on
+//     demand.
 //   - Function.Invoke sends an event.Request and returns the decoded proxy response;
 //     Function.InvokeRaw sends and returns raw JSON (authorizers).
 //   - Function.Close stops every worker.
@@ -18,7 +21,7 @@
 //
 // How it works: each worker is one process with its own Runtime API server on 127.0.0.1:0
 // (runtimeapi.go), given as AWS_LAMBDA_RUNTIME_API with the rest of Lambda's environment
-// (env.go). A worker runs one invocation at a time, as in classic Lambda; the pool (pool.go)
+// (env.go); the first Go worker of a function starts its redirecting proxy (HTTPS_PROXY). A worker runs one invocation at a time, as in classic Lambda; the pool (pool.go)
 // reuses warm workers, cold-starts new ones up to the concurrency limit, queues beyond it, and
 // stops idle ones. Each invocation (worker.go) has a deadline, the earlier of the caller's and
 // the function timeout, past which the worker is killed; a worker over its memory size is killed

@@ -3,7 +3,11 @@
 // by Switchboard's bootstrap, or a Python module run by Switchboard's bootstrap.
 //
 // Use Prepare to resolve, build and describe a handler; run the returned Launch with
-// AWS_LAMBDA_RUNTIME_API (and the rest of Lambda's environment) set.
+// AWS_LAMBDA_RUNTIME_API (and the rest of Lambda's environment) set. Prepare also picks the
+// language version the runtime names (nodejs18.x to nodejs24.x: the machine's node or a release
+// installed from the npm registry into the cache, NodeReleases; python3.X) and lays out the
+// function's layers as Lambda does under /opt, in a directory of the cache; a runtime or layer
+// that cannot be had is a *PropError.
 package runtimes
 
 import (
