@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -47,7 +48,9 @@ func (r *messageRecorder) count(prefix string) int {
 func TestNodeRuntimeRunsOnItsMajorVersion(t *testing.T) {
 	t.Parallel()
 	needNode(t)
-	cache := sdkTestCache(t)
+	// The end-to-end tests' cache, kept across runs: one Node.js 22 install per machine serves
+	// both (installs are serialized across processes).
+	cache := filepath.Join(os.TempDir(), "switchboard-functions-test-cache")
 	logs := &messageRecorder{}
 	prepare := func() *runtimes.Prepared {
 		t.Helper()
