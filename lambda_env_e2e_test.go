@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -65,17 +64,6 @@ func startLocalService(t *testing.T) localService {
 	t.Cleanup(func() { _ = srv.Close() })
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	return localService{URL: "https://" + net.JoinHostPort(host, port) + "/ping", CAFile: ca.CertFile, Host: host}
-}
-
-// needPythonBoto3 skips the test when no python3 can import boto3.
-func needPythonBoto3(t *testing.T) {
-	t.Helper()
-	for _, py := range []string{"python3", "/usr/bin/python3"} {
-		if exec.Command(py, "-c", "import boto3").Run() == nil {
-			return
-		}
-	}
-	t.Skip("no python3 with boto3 (scripts/test.sh installs python3-boto3)")
 }
 
 // readAll reads the next frame of each client.
