@@ -19,12 +19,12 @@ import (
 
 // PythonEnv names the environment variable that sets the Python interpreter for handlers (a path
 // or a name looked up in PATH), whatever their runtime's version. Without it the interpreter is
-// chosen among the active virtualenv's ($VIRTUAL_ENV), python3.X in PATH for a runtime python3.X,
-// /usr/bin/python3, python3 and python in PATH: the first of the runtime's version that can import
-// boto3 (Lambda's Python runtimes include boto3; a pyenv or Homebrew python3 first in PATH often
-// lacks the distribution's boto3 package), else the first of the runtime's version. When none is
-// of the runtime's version, the same choice among all of them, with a warning. Python 3.8 or newer
-// is needed.
+// the active virtualenv's ($VIRTUAL_ENV) when it is of the runtime's version, else chosen among
+// python3.X in PATH for a runtime python3.X, /usr/bin/python3, python3 and python in PATH: the
+// first of the runtime's version that can import boto3 (Lambda's Python runtimes include boto3; a
+// pyenv or Homebrew python3 first in PATH often lacks the distribution's boto3 package), else the
+// first of the runtime's version. When none is of the runtime's version, the same choice among
+// all of them, with a warning. Python 3.8 or newer is needed.
 const PythonEnv = "SWITCHBOARD_PYTHON"
 
 // pythonProbe is the script that reports an interpreter's version, its real executable, and its
@@ -174,14 +174,26 @@ func findPython(ctx context.Context, id runtimeID, log *slog.Logger) (pythonInte
 		warnNoBoto3(log, py)
 		return py, nil
 	}
-	var names []string
 	if venv := os.Getenv("VIRTUAL_ENV"); venv != "" {
+		// The active virtualenv holds the project's packages: it wins when it is of the runtime's
+		// version, boto3 or not.
 		exe := filepath.Join(venv, "bin", "python")
 		if runtime.GOOS == "windows" {
 			exe = filepath.Join(venv, "Scripts", "python.exe")
 		}
-		names = append(names, exe)
+		py, err := probePython(ctx, exe)
+		switch {
+		case err != nil:
+			warnOnce(log, "venv:"+venv, "ignoring the active virtualenv's Python", "VIRTUAL_ENV", venv, "err", err)
+		case id.python == "" || py.version == id.python:
+			warnNoBoto3(log, py)
+			return py, nil
+		default:
+			warnOnce(log, "venv-version:"+venv+":"+id.name, "ignoring the active virtualenv's Python: it is not of the function's runtime",
+				"VIRTUAL_ENV", venv, "version", py.version, "runtime", id.name)
+		}
 	}
+	var names []string
 	if id.python != "" {
 		names = append(names, "python"+id.python)
 	}
