@@ -81,6 +81,9 @@ func prepareLayers(spec Spec) (optDir, error) {
 	if len(spec.Layers) == 0 {
 		return "", nil
 	}
+	if spec.CacheDir == "" {
+		return "", layerError(0, "no cache directory to lay out the layers in")
+	}
 	if len(spec.Layers) > maxLayers {
 		return "", layerError(maxLayers, "a function can have at most %d layers (Lambda's limit), got %d", maxLayers, len(spec.Layers))
 	}

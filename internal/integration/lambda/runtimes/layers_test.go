@@ -100,6 +100,28 @@ func TestLayersResolveInNodeAndPython(t *testing.T) {
 	})
 }
 
+// TestLayersPathsAreAbsolute lays out layers in a cache given as a relative path: the paths the
+// worker gets must not depend on its working directory (the task root).
+func TestLayersPathsAreAbsolute(t *testing.T) {
+	t.Parallel()
+	needPython(t)
+	p, err := prepareLayered(t, "", "handlers/py.handler", interpRelativeTempDir(t), []string{"shared"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !filepath.IsAbs(p.Opt) {
+		t.Fatalf("layers laid out at %q, want an absolute path", p.Opt)
+	}
+	for _, kv := range p.Launch.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		for _, part := range strings.Split(v, string(os.PathListSeparator)) {
+			if strings.Contains(part, "layers") && !filepath.IsAbs(part) {
+				t.Errorf("%s holds the relative path %q", k, part)
+			}
+		}
+	}
+}
+
 func TestLayerErrors(t *testing.T) {
 	t.Parallel()
 	needPython(t)

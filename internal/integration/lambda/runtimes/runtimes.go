@@ -118,6 +118,15 @@ func Prepare(ctx context.Context, spec Spec) (*Prepared, error) {
 	if spec.Logger == nil {
 		spec.Logger = slog.New(slog.DiscardHandler)
 	}
+	// The layout's paths go into the environment of workers that run in the task root.
+	if spec.Root, err = filepath.Abs(spec.Root); err != nil {
+		return nil, err
+	}
+	if spec.CacheDir != "" {
+		if spec.CacheDir, err = filepath.Abs(spec.CacheDir); err != nil {
+			return nil, err
+		}
+	}
 	opt, err := prepareLayers(spec)
 	if err != nil {
 		return nil, err
