@@ -211,6 +211,9 @@ func findPython(ctx context.Context, id runtimeID, log *slog.Logger) (pythonInte
 			seen[py.real] = true
 			found = append(found, py)
 		}
+		if py.boto3 && (id.python == "" || py.version == id.python) {
+			break // the choice below would take this one: the rest need not run
+		}
 	}
 	if len(found) == 0 {
 		return pythonInterpreter{}, runtimeError("no Python 3.%d+ interpreter found (set %s): %s", minPythonMinor, PythonEnv, strings.Join(problems, "; "))
