@@ -504,6 +504,9 @@ func (c *Conn) checkWrite(now time.Time) time.Duration {
 func (c *Conn) finish(readErr error) {
 	s := c.srv
 	s.conns.Remove(c.id)
+	if s.opts.Tracker != nil {
+		s.opts.Tracker.Closed(&c.ev)
+	}
 	c.limitTimer.Stop()
 	c.callDog.stop() // writeDog may be armed by a write still failing; its check then finds none
 
@@ -547,39 +550,61 @@ func disconnectStatus(readErr error, serverClose bool, serverCode websocket.Stat
 // waits for it at shutdown. The result is ignored, as on AWS.
 func (s *Server) deliverDisconnect(c *Conn, code int, reason string) {
 	d := s.dep.Load()
+	if _, ok := d.routes.Get(event.RouteDisconnect); !ok {
+		return
+	}
+	c.ev.StageVariables = d.vars
+	ev := c.ev // the event's fields as of now, for the goroutine
+	s.live.Add(1)
+	go func() {
+		defer s.live.Done()
+		s.disconnect(s.base, d, &ev, c.lim.IntegrationTimeout, code, reason)
+	}()
+}
+
+// DeliverDisconnect invokes $disconnect for a connection this server does not hold, one that
+// another node held until it died (see internal/cluster), with the deployment in force, and
+// returns once the integration has answered or failed. The result is ignored and failures are
+// logged, as for the server's own connections; ctx bounds the call beside the integration
+// timeout. Shutdown does not wait for these calls: their caller does.
+func (s *Server) DeliverDisconnect(ctx context.Context, c *event.Conn, code int, reason string) {
+	d := s.dep.Load()
+	ev := *c
+	ev.StageVariables = d.vars
+	s.disconnect(ctx, d, &ev, d.limits.IntegrationTimeout, code, reason)
+}
+
+// disconnect runs $disconnect for c, if deployment d has one, and reports it to the observer and
+// the access log.
+func (s *Server) disconnect(ctx context.Context, d *deployed, c *event.Conn, timeout time.Duration, code int, reason string) {
 	rt, ok := d.routes.Get(event.RouteDisconnect)
 	if !ok {
 		return
 	}
 	reqID := s.opts.IDs.RequestID()
 	now := s.now()
-	c.ev.StageVariables = d.vars
-	req := c.ev.Disconnect(reqID, now, code, reason)
-	s.live.Add(1)
-	go func() {
-		defer s.live.Done()
-		start := time.Now()
-		resp, err := s.invoke(rt, req, c.lim.IntegrationTimeout)
-		latency := time.Since(start)
+	req := c.Disconnect(reqID, now, code, reason)
+	start := time.Now()
+	resp, err := s.invokeCtx(ctx, rt, req, timeout)
+	latency := time.Since(start)
+	if err != nil {
+		s.log.Warn("$disconnect integration failed", "connectionId", c.ConnectionID, "requestId", reqID, "err", err)
+	}
+	if s.obs != nil {
+		status := 0
+		if err == nil {
+			status = resp.StatusCode
+		}
+		s.obs.Request(Request{Kind: RequestDisconnect, Route: event.RouteDisconnect, Reached: true, Outcome: outcomeOf(status, err), Latency: latency})
+	}
+	if l := d.access; l != nil {
+		e := &accesslog.Entry{Conn: c, EventType: event.TypeDisconnect, RequestID: reqID,
+			RouteKey: event.RouteDisconnect, Time: now, Status: http.StatusOK, IntegrationLatency: latency}
 		if err != nil {
-			s.log.Warn("$disconnect integration failed", "connectionId", c.id, "requestId", reqID, "err", err)
+			e.Status, e.Error, e.IntegrationError = http.StatusInternalServerError, msgInternalError, err.Error()
+		} else {
+			e.IntegrationStatus = resp.StatusCode
 		}
-		if s.obs != nil {
-			status := 0
-			if err == nil {
-				status = resp.StatusCode
-			}
-			s.obs.Request(Request{Kind: RequestDisconnect, Route: event.RouteDisconnect, Reached: true, Outcome: outcomeOf(status, err), Latency: latency})
-		}
-		if l := d.access; l != nil {
-			e := &accesslog.Entry{Conn: &c.ev, EventType: event.TypeDisconnect, RequestID: reqID,
-				RouteKey: event.RouteDisconnect, Time: now, Status: http.StatusOK, IntegrationLatency: latency}
-			if err != nil {
-				e.Status, e.Error, e.IntegrationError = http.StatusInternalServerError, msgInternalError, err.Error()
-			} else {
-				e.IntegrationStatus = resp.StatusCode
-			}
-			l.Log(e)
-		}
-	}()
+		l.Log(e)
+	}
 }

@@ -61,8 +61,11 @@ func (s *Server) deploy(d Deployment) {
 		n.throttle = old.throttle
 	} else {
 		n.throttle = newThrottle(d.Throttle, s.now)
+		n.throttle.setShare(int(s.throttleShare.Load()))
 	}
 	s.dep.Store(n)
+	// A SetThrottleShare that ran meanwhile set the previous throttle's share: set it again.
+	n.throttle.setShare(int(s.throttleShare.Load()))
 }
 
 // current returns the deployment in force as a Deployment.

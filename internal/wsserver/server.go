@@ -62,6 +62,9 @@ type Options struct {
 	RouteAuthorizer RouteAuthorizer
 	// Observer hears of every request, for metrics; nil observes nothing.
 	Observer Observer
+	// Tracker is told when a connection starts to exist for @connections and when it ends
+	// (a cluster records them); nil tracks nothing.
+	Tracker Tracker
 	// Logger receives connection-level events. Default: discard.
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now.
@@ -86,6 +89,9 @@ type Server struct {
 	cancelBase context.CancelFunc
 
 	draining atomic.Bool
+	// throttleShare is how many nodes share the stage's throttle (SetThrottleShare); 0 or 1:
+	// this node alone.
+	throttleShare atomic.Int64
 	// callsCanceled is set when Shutdown cancels the integration calls: inline calls (which do
 	// not run under base) started from then on begin canceled.
 	callsCanceled atomic.Bool
@@ -230,6 +236,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// once the handshake completes (AWS answers 410 only while $connect runs).
 	s.live.Add(1)
 	s.conns.Add(c.id, c)
+	if s.opts.Tracker != nil {
+		s.opts.Tracker.Opened(&c.ev)
+	}
 	hw := &hijackSmall{ResponseWriter: w, maxFrame: int64(c.lim.MaxFrameBytes)}
 	ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
 		// API Gateway does not check Origin; authorization is the authorizer's job.
@@ -239,6 +248,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("websocket accept failed", "connectionId", c.id, "err", err)
 		logged(http.StatusBadRequest, integStatus, latency, "Bad Request", "")
 		s.conns.Remove(c.id)
+		if s.opts.Tracker != nil {
+			s.opts.Tracker.Closed(&c.ev)
+		}
 		if connected {
 			s.deliverDisconnect(c, 1006, "")
 		}
@@ -265,7 +277,12 @@ func (d *deployed) routeAllowed(c *event.Conn, key string) bool {
 // invoke calls a route's integration with the integration timeout, under the server's base
 // context so that Close cancels calls still in flight.
 func (s *Server) invoke(rt *Route, req *event.Request, timeout time.Duration) (*event.Response, error) {
-	ctx, cancel := context.WithTimeout(s.base, timeout)
+	return s.invokeCtx(s.base, rt, req, timeout)
+}
+
+// invokeCtx is invoke under parent instead of the base context.
+func (s *Server) invokeCtx(parent context.Context, rt *Route, req *event.Request, timeout time.Duration) (*event.Response, error) {
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	resp, err := rt.Invoker.Invoke(ctx, req)
 	if err == nil && resp == nil {
