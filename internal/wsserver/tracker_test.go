@@ -18,7 +18,11 @@ type trackerLog struct {
 	closed []string
 }
 
-func (l *trackerLog) Opened(c *event.Conn) { l.mu.Lock(); l.opened = append(l.opened, *c); l.mu.Unlock() }
+func (l *trackerLog) Opened(c *event.Conn) {
+	l.mu.Lock()
+	l.opened = append(l.opened, *c)
+	l.mu.Unlock()
+}
 func (l *trackerLog) Closed(c *event.Conn) {
 	l.mu.Lock()
 	l.closed = append(l.closed, c.ConnectionID)
