@@ -25,6 +25,7 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 		"stage":        func(p string, v *yaml.Node) { d.stage(p, v, &c.Stage) },
 		"limits":       func(p string, v *yaml.Node) { d.limits(p, v, &c.Limits) },
 		"server":       func(p string, v *yaml.Node) { d.server(p, v, &c.Server) },
+		"cluster":      func(p string, v *yaml.Node) { d.cluster(p, v, &c.Cluster) },
 	})
 }
 

@@ -41,6 +41,8 @@ type Config struct {
 	Limits Limits
 	// Server holds Switchboard's own server settings (key `server`).
 	Server Server
+	// Cluster makes this node one of several serving the API, on NATS (key `cluster`).
+	Cluster Cluster
 
 	// src holds the file positions of the keys, for problems that cite file:line; nil for a
 	// config built in Go. Copies of the Config share it.
@@ -295,4 +297,32 @@ type Server struct {
 	// Admin is the address of the admin listener, serving /metrics, /healthz and /readyz (key
 	// `admin`); the --admin flag overrides it. Default "": none.
 	Admin string
+}
+
+// Cluster is the `cluster` key: the nodes that serve the same API (same apiId) on one NATS
+// system act as one stage (docs/cluster.md). Without NATS the node runs alone and no field
+// applies. Zero fields take the defaults stated.
+type Cluster struct {
+	// NATS is the NATS server URL, nats://HOST:PORT or tls://HOST:PORT, or several separated by
+	// commas (key `nats`: a string or a list); the --nats flag overrides it. Default none: the
+	// node runs alone.
+	NATS string
+	// Credentials is a NATS credentials file: a .creds file (user JWT and nkey seed) or an nkey
+	// seed file (key `credentials`), relative to the config file. Default none.
+	Credentials string
+	// CAFile is a PEM file of the CA that signed the NATS servers' certificates, for tls://
+	// URLs (key `caFile`), relative to the config file. Default: the system's roots.
+	CAFile string
+	// SubjectPrefix starts every NATS subject and names the KV bucket (key `subjectPrefix`):
+	// dot-separated tokens of letters, digits, - and _. Default "switchboard".
+	SubjectPrefix string
+	// LeaseTTL is how long a node's lease outlives its last renewal (key `leaseTtl`, 1s to 20s);
+	// a dead node's connections get their $disconnect after it. Default 15s.
+	LeaseTTL time.Duration
+	// RequestTimeout bounds an @connections call forwarded to another node (key
+	// `requestTimeout`, 100ms to 10s); a node that does not answer in time gives 504. Default 5s.
+	RequestTimeout time.Duration
+	// Replicas is the KV bucket's replica count on a clustered NATS (key `replicas`, 1 to 5).
+	// Default 1.
+	Replicas int
 }

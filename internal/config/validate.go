@@ -45,6 +45,7 @@ func check(c *Config, src *source) Problems {
 	ck.stage()
 	ck.limits()
 	ck.server()
+	ck.cluster()
 	return ck.probs
 }
 
