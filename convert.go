@@ -45,7 +45,8 @@ func (p Props) toConfig() (*config.Config, error) {
 			SendQueueBytes:        p.Limits.SendQueueBytes,
 			WriteTimeout:          p.Limits.WriteTimeout,
 		},
-		Server: config.Server{Listen: p.Listen},
+		Server:  config.Server{Listen: p.Listen, NodeID: p.Cluster.NodeID},
+		Cluster: p.Cluster.toConfig(),
 	}
 	if a := p.CustomDomain.ACME; a != nil {
 		c.CustomDomain.ACME = &config.ACME{Email: a.Email, Directory: a.Directory, CAFile: a.CAFile}

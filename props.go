@@ -43,6 +43,8 @@ type Props struct {
 	Limits Limits
 	// Listen is the address Start listens on. Default "127.0.0.1:3001".
 	Listen string
+	// Cluster makes the API one node of several on NATS. Default: the API runs alone.
+	Cluster Cluster
 }
 
 // Route is the target of one route key: exactly one of Handler, URL or Function.

@@ -53,6 +53,8 @@ type options struct {
 	// certReload is how often certificate files are checked (tests shorten it).
 	certReload time.Duration
 	noMetrics  bool
+	// nats overrides cluster.nats (WithNATS).
+	nats string
 }
 
 // WithLogger sets the logger. Default: discard.
@@ -129,6 +131,9 @@ func collect(opts []Option) *options {
 }
 
 func build(cfg *config.Config, o *options) (*API, error) {
+	if err := applyNATS(cfg, o); err != nil {
+		return nil, err
+	}
 	a, err := app.New(cfg, app.Options{Logger: o.logger, Now: o.now, CertReloadInterval: o.certReload, NoMetrics: o.noMetrics})
 	if err != nil {
 		return nil, err

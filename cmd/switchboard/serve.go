@@ -37,6 +37,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	adminAddr := fs.String("admin", "", "HOST:PORT of the admin listener: /metrics, /healthz, /readyz (default: the first config's server.admin, else none)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	format := fs.String("log-format", "text", "log format: text or json")
+	natsURL := fs.String("nats", "", "join the cluster of each API on the NATS server at URL (nats:// or tls://; overrides cluster.nats)")
+	natsEmbed := fs.String("nats-embed", "", "run a NATS server with JetStream in this process on HOST:PORT and join it (other nodes use --nats nats://HOST:PORT)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -44,10 +46,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "switchboard serve: --config FILE (repeat it for several APIs) or --template FILE is required, and it takes no arguments")
 		return 2
 	}
+	if *natsURL != "" && *natsEmbed != "" {
+		fmt.Fprintln(stderr, "switchboard serve: use --nats or --nats-embed, not both (the embedding node joins its own server)")
+		return 2
+	}
 	logger, err := newLogger(stderr, *level, *format)
 	if err != nil {
 		fmt.Fprintln(stderr, "switchboard serve:", err)
 		return 2
+	}
+	if *natsEmbed != "" {
+		ns, err := switchboard.StartNATS(*natsEmbed, "", logger)
+		if err != nil {
+			fmt.Fprintf(stderr, "switchboard serve: %s\n", err)
+			return 1
+		}
+		defer ns.Shutdown() // after the APIs left their clusters
+		*natsURL = ns.URL()
+		fmt.Fprintf(stdout, "NATS server:          %s\n", ns.URL())
 	}
 
 	// SIGHUP deploys the config files again; caught from the start so that it never kills.
@@ -62,7 +78,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if len(configs) > 1 {
 			l = logger.With("api", path)
 		}
-		api, err := switchboard.NewFromFile(path, switchboard.WithLogger(l))
+		opts := []switchboard.Option{switchboard.WithLogger(l)}
+		if *natsURL != "" {
+			opts = append(opts, switchboard.WithNATS(*natsURL))
+		}
+		api, err := switchboard.NewFromFile(path, opts...)
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -85,6 +85,7 @@ type App struct {
 	invokers   []integration.Invoker   // every invoker in use, for Close
 
 	fns functions   // function routes' state (functions.go)
+	cl  clusterState // the API's cluster on NATS, when configured (cluster.go)
 	tls secureState // HTTPS on the listener's port (tls.go)
 
 	// handler serves the app alone (Handler); gw is the gateway Start and Serve create.
@@ -146,6 +147,7 @@ func New(cfg *config.Config, opts Options) (_ *App, err error) {
 		Authorizer:      a.connectAuthorizer(cfg, p.auth, p.routes),
 		RouteAuthorizer: &routeAuth{store: a.iam, cfg: cfg},
 		Observer:        a.wsObserver(),
+		Tracker:         a.clusterTracker(node),
 		Logger:          a.log,
 		Now:             opts.Now,
 	})
@@ -304,7 +306,7 @@ func (a *App) URL() string { return "ws://" + a.hostPort() + "/" + a.cfg.Stage.N
 func (a *App) ManagementEndpoint() string { return "http://" + a.hostPort() + "/" + a.cfg.Stage.Name }
 
 // Connections reaches the stage's connections without HTTP.
-func (a *App) Connections() apigw.Connections { return a.ws }
+func (a *App) Connections() apigw.Connections { return a.mgmt.Load().Conns }
 
 // Config returns the deployed config snapshot.
 func (a *App) Config() *config.Config { return a.cur.Load() }
@@ -364,6 +366,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 func (a *App) drain(ctx context.Context) error {
 	wsErr := a.ws.Shutdown(ctx)
 	a.stopTicker()
+	wsErr = errors.Join(wsErr, a.leaveCluster(ctx))
 	a.closeInvokers()
 	a.mu.Lock()
 	retiring := slices.Clone(a.retiring)

@@ -33,6 +33,7 @@ type Gateway struct {
 	served  chan error
 	stop    context.CancelFunc // ends the certificate watchers
 	watches sync.WaitGroup
+	nats    natsClients // the clustered apps' NATS connections (cluster.go)
 }
 
 // NewGateway checks that no two apps answer the same host and path (the error names both
@@ -105,6 +106,9 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	for _, a := range g.apps {
 		a.startTicker()
+	}
+	if err := g.nats.join(ctx, g.apps); err != nil {
+		return err
 	}
 
 	wctx, stop := context.WithCancel(context.Background())
@@ -204,6 +208,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	g.nats.close()
 	if g.stop != nil {
 		g.stop()
 		g.watches.Wait()

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,18 +22,24 @@ const (
 	MaxClusterRequestTimeout = 10 * time.Second
 )
 
-// cluster checks the `cluster` key.
-func (ck *checker) cluster() {
-	c := ck.c.Cluster
-	for _, u := range strings.Split(c.NATS, ",") {
-		if c.NATS == "" {
-			break
-		}
+// CheckNATSURLs checks a NATS server URL, or several separated by commas (cluster.nats, the
+// --nats flag).
+func CheckNATSURLs(urls string) error {
+	for _, u := range strings.Split(urls, ",") {
 		u = strings.TrimSpace(u)
 		p, err := url.Parse(u)
 		if err != nil || (p.Scheme != "nats" && p.Scheme != "tls") || p.Host == "" {
-			ck.add("cluster.nats", `must be NATS URLs like "nats://127.0.0.1:4222" or "tls://nats.example.com:4222", got %q`, u)
+			return fmt.Errorf(`must be NATS URLs like "nats://127.0.0.1:4222" or "tls://nats.example.com:4222", got %q`, u)
 		}
+	}
+	return nil
+}
+
+// cluster checks the `cluster` key.
+func (ck *checker) cluster() {
+	c := ck.c.Cluster
+	if err := CheckNATSURLs(c.NATS); c.NATS != "" && err != nil {
+		ck.add("cluster.nats", "%v", err)
 	}
 	ck.file("cluster.credentials", c.Credentials)
 	ck.file("cluster.caFile", c.CAFile)

@@ -137,6 +137,8 @@ func Join(ctx context.Context, c *Client, o Options) (_ *Member, err error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second) // bounds every start-up step
+	defer cancel()
 	var inst [4]byte
 	_, _ = rand.Read(inst[:])
 	m := &Member{
