@@ -84,9 +84,9 @@ type App struct {
 	grace      time.Duration           // the longest integration timeout deployed: how long retired parts wait
 	invokers   []integration.Invoker   // every invoker in use, for Close
 
-	fns functions   // function routes' state (functions.go)
+	fns functions    // function routes' state (functions.go)
 	cl  clusterState // the API's cluster on NATS, when configured (cluster.go)
-	tls secureState // HTTPS on the listener's port (tls.go)
+	tls secureState  // HTTPS on the listener's port (tls.go)
 
 	// handler serves the app alone (Handler); gw is the gateway Start and Serve create.
 	handler *edge.Router
