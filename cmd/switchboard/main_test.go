@@ -151,8 +151,9 @@ func runServe(t *testing.T, line func(string) bool, args ...string) (*exec.Cmd, 
 	return cmd, stderr
 }
 
-// startServe runs `switchboard serve` and returns the process and the WebSocket URL it prints.
-func startServe(t *testing.T, config string) (*exec.Cmd, string, *lockedBuffer) {
+// startServe runs `switchboard serve` (with extra flags) and returns the process and the
+// WebSocket URL it prints.
+func startServe(t *testing.T, config string, extra ...string) (*exec.Cmd, string, *lockedBuffer) {
 	t.Helper()
 	var url, mgmt string
 	cmd, stderr := runServe(t, func(line string) bool {
@@ -163,7 +164,7 @@ func startServe(t *testing.T, config string) (*exec.Cmd, string, *lockedBuffer) 
 			mgmt = strings.TrimSpace(v)
 		}
 		return url != "" && mgmt != ""
-	}, "--config", config, "--listen", "127.0.0.1:0")
+	}, append([]string{"--config", config, "--listen", "127.0.0.1:0"}, extra...)...)
 	if url == "" || !strings.HasPrefix(url, "ws://127.0.0.1:") || !strings.HasSuffix(url, "/prod") {
 		t.Fatalf("serve printed no WebSocket URL (got %q); stderr:\n%s", url, stderr)
 	}

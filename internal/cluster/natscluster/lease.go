@@ -123,67 +123,10 @@ func isWrongLastSeq(err error) bool {
 		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
-// watchLoop follows the leases: the live nodes (for the throttle share) and the nodes whose
-// lease went away, which become suspects for the reaper. The watch is restarted if it ends
-// while the member runs.
-func (m *Member) watchLoop(ctx context.Context) {
-	for ctx.Err() == nil {
-		w, err := m.kv.Watch(ctx, "n.*")
-		if err == nil {
-			m.follow(ctx, w)
-			_ = w.Stop()
-		} else {
-			m.log.Debug("lease watch not started", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-// follow applies lease updates until the watch ends.
-func (m *Member) follow(ctx context.Context, w jetstream.KeyWatcher) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case e, ok := <-w.Updates():
-			if !ok {
-				return
-			}
-			m.mu.Lock()
-			if e == nil {
-				m.watching = true
-			} else if node, ok := strings.CutPrefix(e.Key(), "n."); ok {
-				if e.Operation() == jetstream.KeyValuePut {
-					m.live[node] = true
-					delete(m.suspects, node)
-				} else {
-					delete(m.live, node)
-					if node != m.self {
-						m.suspects[node] = true
-					}
-				}
-			}
-			n := len(m.live)
-			if !m.live[m.self] {
-				n++
-			}
-			changed := n != m.nodes
-			m.nodes = n
-			m.mu.Unlock()
-			if changed && m.opts.OnNodes != nil {
-				m.opts.OnNodes(n)
-			}
-		}
-	}
-}
-
-// reapLoop reaps the records of a dead previous instance of this node at once, sweeps the
-// bucket for records of nodes without a lease, and then checks the suspects every third of the
-// lease TTL.
+// reapLoop reaps the records of a dead previous instance of this node at once, then every
+// third of the lease TTL reads the leases: the live nodes (for the throttle share) and the
+// nodes whose lease went away, which become suspects. Once connected for a whole lease it
+// sweeps the bucket for records of nodes without a lease, and reaps the suspects that are dead.
 func (m *Member) reapLoop(ctx context.Context, predecessor []string) {
 	if len(predecessor) > 0 {
 		n := m.reapKeys(ctx, predecessor)
@@ -193,38 +136,69 @@ func (m *Member) reapLoop(ctx context.Context, predecessor []string) {
 	t := time.NewTicker(m.opts.LeaseTTL / 3)
 	defer t.Stop()
 	for {
+		since, _ := m.client.state()
+		// Reap only after being connected for a whole lease: after a NATS outage the other
+		// nodes renew their leases first.
+		if !since.IsZero() && m.readLeases(ctx) && time.Since(since) >= m.opts.LeaseTTL {
+			if !swept {
+				swept = m.sweep(ctx)
+			}
+			m.reapSuspects(ctx)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		since, _ := m.client.state()
-		// Reap only after being connected for a whole lease: after a NATS outage the other
-		// nodes renew their leases first.
-		if since.IsZero() || time.Since(since) < m.opts.LeaseTTL {
-			continue
+	}
+}
+
+// readLeases lists the leases: nodes that had one and lost it become suspects, and the number
+// of live nodes is updated. It reports whether the leases could be read.
+func (m *Member) readLeases(ctx context.Context) bool {
+	keys, err := m.listKeys(ctx, "n.*")
+	if err != nil {
+		m.log.Debug("leases not read", "err", err)
+		return false
+	}
+	present := make(map[string]bool, len(keys)+1)
+	for _, k := range keys {
+		present[strings.TrimPrefix(k, "n.")] = true
+	}
+	present[m.self] = true
+	m.mu.Lock()
+	for node := range m.live {
+		if !present[node] {
+			m.suspects[node] = true
 		}
-		m.mu.Lock()
-		watching := m.watching
-		m.mu.Unlock()
-		if !watching {
-			continue
-		}
-		if !swept {
-			swept = m.sweep(ctx)
-		}
-		m.mu.Lock()
-		suspects := make([]string, 0, len(m.suspects))
-		for node := range m.suspects {
-			suspects = append(suspects, node)
-		}
-		m.mu.Unlock()
-		for _, node := range suspects {
-			if m.reap(ctx, node) {
-				m.mu.Lock()
-				delete(m.suspects, node)
-				m.mu.Unlock()
-			}
+	}
+	for node := range present {
+		delete(m.suspects, node)
+	}
+	m.live = present
+	n := len(present)
+	changed := n != m.nodes
+	m.nodes = n
+	m.mu.Unlock()
+	if changed && m.opts.OnNodes != nil {
+		m.opts.OnNodes(n)
+	}
+	return true
+}
+
+// reapSuspects reaps each suspect; those that need no more attention stop being suspects.
+func (m *Member) reapSuspects(ctx context.Context) {
+	m.mu.Lock()
+	suspects := make([]string, 0, len(m.suspects))
+	for node := range m.suspects {
+		suspects = append(suspects, node)
+	}
+	m.mu.Unlock()
+	for _, node := range suspects {
+		if m.reap(ctx, node) {
+			m.mu.Lock()
+			delete(m.suspects, node)
+			m.mu.Unlock()
 		}
 	}
 }

@@ -89,10 +89,9 @@ type Member struct {
 
 	mu       sync.Mutex
 	leaseRev uint64
-	live     map[string]bool // nodes whose lease the watch has seen
+	live     map[string]bool // nodes with a lease at the last reading, this one included
 	suspects map[string]bool // nodes that may be dead with records left
 	nodes    int             // last count reported to OnNodes
-	watching bool            // the watch has delivered the initial leases
 	left     bool
 }
 
@@ -221,13 +220,12 @@ func (m *Member) ensureBucket(ctx context.Context) error {
 func (m *Member) kvSubject(key string) string { return "$KV." + m.bucket + "." + key }
 func (m *Member) recordKey(id string) string  { return "c." + m.self + "." + id }
 
-// start runs the background work: the record writer, the lease renewal, the watch of the
-// leases and the reaper.
+// start runs the background work: the record writer, the lease renewal and the reaper (which
+// reads the leases).
 func (m *Member) start(predecessor []string) {
-	m.wg.Add(4)
+	m.wg.Add(3)
 	go func() { defer m.wg.Done(); m.rec.run(m.ctx) }()
 	go func() { defer m.wg.Done(); m.renewLoop(m.ctx) }()
-	go func() { defer m.wg.Done(); m.watchLoop(m.ctx) }()
 	go func() { defer m.wg.Done(); m.reapLoop(m.ctx, predecessor) }()
 }
 
