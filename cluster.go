@@ -80,3 +80,7 @@ func (s *NATSServer) URL() string { return s.e.URL() }
 
 // Shutdown stops the server.
 func (s *NATSServer) Shutdown() { s.e.Shutdown() }
+
+// ClusterNodes is the number of live nodes of the API's cluster that this node sees, itself
+// included; 1 without a cluster. The stage throttle of each node is its 1/ClusterNodes share.
+func (a *API) ClusterNodes() int { return a.app.ClusterNodes() }

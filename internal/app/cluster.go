@@ -111,6 +111,15 @@ func (a *App) leaveCluster(ctx context.Context) error {
 	return a.cl.member.Leave(ctx)
 }
 
+// ClusterNodes is the number of live nodes of the API's cluster that this node sees, itself
+// included; 1 without a cluster.
+func (a *App) ClusterNodes() int {
+	if a.cl.member == nil {
+		return 1
+	}
+	return a.cl.member.Nodes()
+}
+
 // natsClients are the NATS connections of a Gateway, one per distinct server and credentials:
 // the APIs that name the same NATS share one.
 type natsClients struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +144,15 @@ func TestNATSOutage(t *testing.T) {
 		t.Fatalf("during the outage: %v", err)
 	}
 	t.Logf("503 during the outage after %v", time.Since(start))
+	// Calls during the outage leave nothing behind.
+	goroutines := runtime.NumGoroutine()
+	for range 2000 {
+		_ = a.m.PostToConnection(ctx, id, []byte("during"))
+		_, _ = a.m.GetConnection(ctx, id)
+	}
+	if n := runtime.NumGoroutine(); n > goroutines+5 {
+		t.Fatalf("goroutines grew from %d to %d over 4000 calls during the outage", goroutines, n)
+	}
 	during := b.open() // recorded once NATS is back
 
 	s.start()

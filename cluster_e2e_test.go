@@ -1,0 +1,127 @@
+package switchboard_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/coder/websocket"
+
+	"github.com/switchboardhq/switchboard"
+)
+
+// TestClusterThroughTheGoAPI: two APIs with the same name, each a node of one cluster on an
+// embedded NATS server (StartNATS), reach each other's connections through PostToConnection,
+// GetConnection and DeleteConnection.
+func TestClusterThroughTheGoAPI(t *testing.T) {
+	ns, err := switchboard.StartNATS("127.0.0.1:0", t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.Shutdown)
+	ids := newConnIDs()
+	node := func(name string) *switchboard.API {
+		return startAPI(t, switchboard.Props{
+			Name:    "chat",
+			Stage:   switchboard.Stage{Name: "prod"},
+			Cluster: switchboard.Cluster{NATS: ns.URL(), NodeID: name, LeaseTTL: time.Second},
+			Routes: map[string]switchboard.Route{
+				"$connect":    {Handler: ids.connect},
+				"$disconnect": {Handler: ids.disconnect},
+			},
+		})
+	}
+	a := node("node-a")
+	b := node("node-b")
+	ctx := context.Background()
+
+	c := dial(t, b.URL())
+	id := nextID(t, ids.connected)
+	waitReady(t, b, id)
+	if err := a.PostToConnection(ctx, id, []byte("hello from node-a")); err != nil {
+		t.Fatalf("PostToConnection on node-a: %v", err)
+	}
+	if got := readFrame(t, c); got != "hello from node-a" {
+		t.Fatalf("client got %q", got)
+	}
+	info, err := a.GetConnection(ctx, id)
+	if err != nil || info.SourceIP != "127.0.0.1" || time.Since(info.ConnectedAt) > time.Minute {
+		t.Fatalf("GetConnection on node-a: %+v, %v", info, err)
+	}
+	if err := a.DeleteConnection(ctx, id); err != nil {
+		t.Fatalf("DeleteConnection on node-a: %v", err)
+	}
+	if _, _, err := c.Read(ctx); websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+		t.Fatalf("client saw %v, want 1000", err)
+	}
+	var disc events.APIGatewayWebsocketProxyRequest
+	select {
+	case disc = <-ids.disconnects:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no $disconnect")
+	}
+	if disc.RequestContext.ConnectionID != id {
+		t.Fatalf("$disconnect for %s, want %s", disc.RequestContext.ConnectionID, id)
+	}
+	if err := a.PostToConnection(ctx, id, []byte("x")); !errors.Is(err, switchboard.ErrGone) {
+		t.Fatalf("post after delete: %v, want ErrGone", err)
+	}
+
+}
+
+// TestClusterSharesTheThrottle: each of two nodes enforces half of the stage's burst of 4, so
+// the third handshake on each node gets 429.
+func TestClusterSharesTheThrottle(t *testing.T) {
+	ns, err := switchboard.StartNATS("127.0.0.1:0", t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.Shutdown)
+	node := func(name string) *switchboard.API {
+		return startAPI(t, switchboard.Props{
+			Name:    "limited",
+			Stage:   switchboard.Stage{Name: "prod", RateLimit: 0.001, BurstLimit: 4},
+			Cluster: switchboard.Cluster{NATS: ns.URL(), NodeID: name, LeaseTTL: time.Second},
+			Routes:  map[string]switchboard.Route{"$default": {Handler: echo}},
+		})
+	}
+	a, b := node("node-a"), node("node-b")
+	if a.ClusterNodes() > 2 || b.ClusterNodes() > 2 {
+		t.Fatalf("nodes seen: %d, %d", a.ClusterNodes(), b.ClusterNodes())
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for a.ClusterNodes() != 2 || b.ClusterNodes() != 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("nodes seen: %d, %d, want 2 each", a.ClusterNodes(), b.ClusterNodes())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, api := range []*switchboard.API{a, b} {
+		var statuses []int
+		for range 3 {
+			dctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			conn, resp, err := websocket.Dial(dctx, api.URL(), nil)
+			cancel()
+			switch {
+			case err == nil:
+				_ = conn.CloseNow()
+				statuses = append(statuses, http.StatusSwitchingProtocols)
+			case resp != nil:
+				statuses = append(statuses, resp.StatusCode)
+			default:
+				t.Fatalf("handshake: %v", err)
+			}
+		}
+		if want := []int{101, 101, 429}; fmt.Sprint(statuses) != fmt.Sprint(want) {
+			t.Fatalf("handshakes on one of two nodes sharing a burst of 4: %v, want %v", statuses, want)
+		}
+	}
+}
+
+func echo(_ context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return events.APIGatewayProxyResponse{StatusCode: 200, Body: req.Body}, nil
+}
