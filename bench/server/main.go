@@ -18,7 +18,12 @@
 // mounted with API.Handler in a plain net/http server of this program's own, the other way the Go
 // API offers (it cannot run function routes, which need the API's own listener).
 //
+// With -nats-embed or -nats (and -node) the API is a node of a cluster (docs/cluster.md); with
+// -post-to the sdkpost route posts to another node's management endpoint, which forwards the
+// call to this node over NATS: the cross-node @connections path.
+//
 //	go run ./bench/server -listen 127.0.0.1:0 -debug 127.0.0.1:0 [-functions bench/functions] [-plain]
+//	    [-nats-embed 127.0.0.1:0 | -nats URL] [-node NAME] [-post-to URL]
 package main
 
 import (
@@ -48,6 +53,10 @@ func main() {
 	flag.BoolVar(&o.plain, "plain", false, "serve API.Handler from a plain net/http server instead of API.StartOn")
 	flag.BoolVar(&o.metrics, "metrics", true, "keep metrics (the default, as switchboard serve does); -metrics=false measures their cost")
 	flag.StringVar(&o.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
+	flag.StringVar(&o.nats, "nats", "", "join the API's cluster on the NATS server at this URL")
+	flag.StringVar(&o.natsEmbed, "nats-embed", "", "run a NATS server with JetStream on HOST:PORT in this process and join it")
+	flag.StringVar(&o.node, "node", "", "node id (server.nodeId) in the cluster")
+	flag.StringVar(&o.postTo, "post-to", "", "management endpoint the sdkpost route posts to (default: this API's own)")
 	flag.Parse()
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
@@ -71,6 +80,9 @@ type options struct {
 	plain         bool
 	metrics       bool
 	logLevel      string
+	// nats, natsEmbed and node make the API a node of a cluster; postTo sends sdkpost's
+	// @connections calls to another node (cross-node rows).
+	nats, natsEmbed, node, postTo string
 }
 
 // addresses is the line printed on start-up.
@@ -78,6 +90,7 @@ type addresses struct {
 	URL        string `json:"url"`        // the stage's ws:// URL
 	Management string `json:"management"` // the @connections endpoint
 	Debug      string `json:"debug"`      // http:// base of /debug/pprof/ and /stats
+	NATS       string `json:"nats,omitempty"` // with -nats-embed: the URL other nodes join
 }
 
 // run builds the API, serves it and the debug endpoints until ctx ends, and shuts down.
@@ -100,15 +113,29 @@ func run(ctx context.Context, o options, out io.Writer, logger *slog.Logger) err
 	if !o.metrics {
 		apiOpts = append(apiOpts, switchboard.WithoutMetrics())
 	}
+	addrs := addresses{NATS: o.nats}
+	if o.natsEmbed != "" {
+		dir, err := os.MkdirTemp("", "bench-nats")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		ns, err := switchboard.StartNATS(o.natsEmbed, dir, logger)
+		if err != nil {
+			return err
+		}
+		defer ns.Shutdown() // after the API's shutdown (deferred later, run first)
+		addrs.NATS = ns.URL()
+	}
 	api, err := switchboard.New(switchboard.Props{
-		Name:   "bench",
-		Stage:  switchboard.Stage{Name: stageName},
-		Routes: routes,
+		Name:    "bench",
+		Stage:   switchboard.Stage{Name: stageName},
+		Routes:  routes,
+		Cluster: switchboard.Cluster{NATS: addrs.NATS, NodeID: o.node},
 	}, apiOpts...)
 	if err != nil {
 		return fmt.Errorf("define API: %w", err)
 	}
-	addrs := addresses{}
 	if o.plain {
 		if o.functions != "" {
 			return errors.New("-plain cannot run function routes")
@@ -135,7 +162,11 @@ func run(ctx context.Context, o options, out io.Writer, logger *slog.Logger) err
 			logger.Warn("shutdown incomplete", "err", err)
 		}
 	}()
-	h.attach(api, addrs.Management) // the management endpoint is known once the API listens
+	postTo := addrs.Management // the management endpoint is known once the API listens
+	if o.postTo != "" {
+		postTo = o.postTo
+	}
+	h.attach(api, postTo)
 
 	dsrv := &http.Server{Handler: debugMux(h), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = dsrv.Serve(dln) }()

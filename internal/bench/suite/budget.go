@@ -55,7 +55,7 @@ func judge(rep *Report, p plan) []Budget {
 		judgeRatio(fmt.Sprintf("Metrics on cost at most 3%% of the in-process two-way route's messages/s at C = %d", p.budgetConns),
 			rep.row(fmt.Sprintf("metrics-%d", p.budgetConns)), throughput, func(r float64) bool { return r >= metricsCostRatio }, percent),
 	)
-	return out
+	return append(out, judgeCluster(rep, p)...)
 }
 
 func judgeIdle(r *Row) Budget {

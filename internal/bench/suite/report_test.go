@@ -61,6 +61,15 @@ func metricsRow(rep *Report, on, off float64) {
 		Sub: roundLoad("on", [2]float64{on, 9}), Base: roundLoad("off", [2]float64{off, 9})})
 }
 
+// withCluster adds the cluster rows: cross-node and same-node msg/s and p99, and the connect
+// rates with records in KV and alone.
+func withCluster(rep *Report, cross, same [2]float64, connect, alone float64) *Report {
+	sec := rep.section(clusterSectionTitle, "about the cluster")
+	sec.add(&Row{Key: "cluster-post", Title: "cross-node", Sub: roundLoad("b", cross), Base: roundLoad("a", same), BaseName: "same node"})
+	sec.add(&Row{Key: "cluster-connect", Title: "connects", Sub: connectLoad(connect), Base: connectLoad(alone), BaseName: "Switchboard alone"})
+	return rep
+}
+
 func verdicts(bs []Budget) []Verdict {
 	out := make([]Verdict, len(bs))
 	for i, b := range bs {
@@ -77,8 +86,9 @@ func TestJudge(t *testing.T) {
 			Use: &rowUse{Sub: treeUse{RSS: 100 << 20, SelfRSS: 30 << 20}, Base: treeUse{RSS: 2000 << 20}}},
 		6000)
 	metricsRow(good, 40000, 40400)
+	withCluster(good, [2]float64{6000, 1.5}, [2]float64{8000, 1.2}, 3000, 5000)
 	got := verdicts(judge(good, fullPlan))
-	want := []Verdict{Met, Met, Met, Met, Met, Met, Met, Met}
+	want := []Verdict{Met, Met, Met, Met, Met, Met, Met, Met, Met, Met, Met}
 	if strings.Join(toStrings(got), ",") != strings.Join(toStrings(want), ",") {
 		t.Fatalf("verdicts = %v, want %v", got, want)
 	}
@@ -90,8 +100,9 @@ func TestJudge(t *testing.T) {
 			Use: &rowUse{Sub: treeUse{RSS: 400 << 20}, Base: treeUse{RSS: 2000 << 20}}},
 		4000)
 	metricsRow(bad, 30000, 40000)
+	withCluster(bad, [2]float64{3000, 2.5}, [2]float64{8000, 1.2}, 1500, 5000)
 	got = verdicts(judge(bad, fullPlan))
-	want = []Verdict{NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet}
+	want = []Verdict{NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet}
 	if strings.Join(toStrings(got), ",") != strings.Join(toStrings(want), ",") {
 		t.Fatalf("verdicts = %v, want %v", got, want)
 	}
@@ -105,7 +116,7 @@ func TestJudgeRowsThatCouldNotRun(t *testing.T) {
 	rep.row("loop-inproc-100").Err = "load generator errors: reply timeout: 3"
 	bs := judge(rep, fullPlan)
 	got := verdicts(bs)
-	want := []Verdict{NotRun, Failed, Failed, NotRun, NotRun, NotRun, Met, NotRun}
+	want := []Verdict{NotRun, Failed, Failed, NotRun, NotRun, NotRun, Met, NotRun, NotRun, NotRun, NotRun}
 	if strings.Join(toStrings(got), ",") != strings.Join(toStrings(want), ",") {
 		t.Fatalf("verdicts = %v, want %v", got, want)
 	}

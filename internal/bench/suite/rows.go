@@ -10,7 +10,7 @@ import (
 
 // steps are the suite's parts, in the order they run.
 func (s *suite) steps() []func(context.Context) error {
-	return []func(context.Context) error{s.idleRows, s.gatewayRows, s.metricsRows, s.functionRows, s.coldStartRows, s.serverlessOfflineRows}
+	return []func(context.Context) error{s.idleRows, s.gatewayRows, s.metricsRows, s.clusterRows, s.functionRows, s.coldStartRows, s.serverlessOfflineRows}
 }
 
 // idleRows measures memory per idle connection at each size, on a fresh server each time.

@@ -22,6 +22,7 @@ type sbServer struct {
 	URL        string `json:"url"`
 	Management string `json:"management"`
 	Debug      string `json:"debug"`
+	NATS       string `json:"nats"` // the cluster's NATS URL, when it is a node of one
 	command    string // its command line, for the report
 }
 
@@ -43,9 +44,10 @@ const (
 	serveNoMetrics        // as serveDefault, without metrics (their cost's baseline)
 )
 
-// startSwitchboard starts bench/server the given way.
-func (s *suite) startSwitchboard(ctx context.Context, how int) (*sbServer, error) {
+// startSwitchboard starts bench/server the given way, with extra flags.
+func (s *suite) startSwitchboard(ctx context.Context, how int, extra ...string) (*sbServer, error) {
 	argv := []string{s.bin.server, "-listen", "127.0.0.1:0", "-debug", "127.0.0.1:0"}
+	argv = append(argv, extra...)
 	switch how {
 	case serveFunctions:
 		argv = append(argv, "-functions", "bench/functions", "-workers", strconv.Itoa(s.plan.functionLimit))
