@@ -8,9 +8,9 @@ import (
 // The cluster's budget (issue 11): cross-node @connections vs the same node, and the connect
 // rate of a node that records its connections in JetStream KV.
 const (
-	clusterPostRatio    = 0.5   // cross-node PostToConnection msg/s vs same-node, at C = 100
-	clusterPostP99MS    = 2.0   // ... its p99 over loopback, in ms
-	clusterConnectRate  = 2000  // connects/s per node with KV records on
+	clusterPostRatio    = 0.5  // cross-node PostToConnection msg/s vs same-node, at C = 100
+	clusterPostP99MS    = 2.0  // ... its p99 over loopback, in ms
+	clusterConnectRate  = 2000 // connects/s per node with KV records on
 	clusterNodeA        = "bench-a"
 	clusterNodeB        = "bench-b"
 	clusterSectionTitle = "Cluster on NATS"

@@ -159,7 +159,9 @@ func roundsNote(l *load) string {
 	return fmt.Sprintf(" ×%d", len(l.Rounds))
 }
 
-func isConnectRow(key string) bool { return strings.HasPrefix(key, "connect-") }
+func isConnectRow(key string) bool {
+	return strings.HasPrefix(key, "connect-") || key == "cluster-connect"
+}
 
 // loadFigure summarises a load run: connects/s for connect rows, messages/s and latency otherwise.
 func loadFigure(key string, l *load) string {
