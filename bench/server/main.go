@@ -87,9 +87,9 @@ type options struct {
 
 // addresses is the line printed on start-up.
 type addresses struct {
-	URL        string `json:"url"`        // the stage's ws:// URL
-	Management string `json:"management"` // the @connections endpoint
-	Debug      string `json:"debug"`      // http:// base of /debug/pprof/ and /stats
+	URL        string `json:"url"`            // the stage's ws:// URL
+	Management string `json:"management"`     // the @connections endpoint
+	Debug      string `json:"debug"`          // http:// base of /debug/pprof/ and /stats
 	NATS       string `json:"nats,omitempty"` // with -nats-embed: the URL other nodes join
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
@@ -22,56 +21,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi/types"
 	"github.com/aws/smithy-go"
 	"github.com/coder/websocket"
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/switchboardhq/switchboard/internal/cluster/natscluster/natstest"
 	"github.com/switchboardhq/switchboard/internal/event"
 )
 
-// testNATS is a real nats-server with JetStream on a loopback port, restartable on the same
-// port and store.
-type testNATS struct {
-	t     *testing.T
-	ns    *server.Server
-	port  int
-	store string
-}
-
-func startTestNATS(t *testing.T) *testNATS {
-	s := &testNATS{t: t, port: -1, store: t.TempDir()}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *testNATS) start() {
-	s.t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: s.port, JetStream: true, StoreDir: s.store, NoSigs: true, NoLog: true})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		s.t.Fatal("nats-server did not start")
-	}
-	s.ns, s.port = ns, ns.Addr().(*net.TCPAddr).Port
-}
-
-func (s *testNATS) stop() {
-	if s.ns != nil {
-		s.ns.Shutdown()
-		s.ns.WaitForShutdown()
-		s.ns = nil
-	}
-}
-
-func (s *testNATS) url() string { return fmt.Sprintf("nats://127.0.0.1:%d", s.port) }
-
-// keys lists the cluster bucket's keys that match filter.
-func (s *testNATS) keys(t *testing.T, bucket, filter string) []string {
+// bucketKeys lists the keys of a KV bucket on s that match filter.
+func bucketKeys(t *testing.T, s *natstest.Server, bucket, filter string) []string {
 	t.Helper()
-	nc, err := nats.Connect(s.url())
+	nc, err := nats.Connect(s.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,11 +198,11 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three processes for about half a minute")
 	}
-	ns := startTestNATS(t)
+	ns := natstest.Start(t)
 	b := newEventsBackend(t)
-	a := startClusterNode(t, "node-a", b, ns.url())
-	nb := startClusterNode(t, "node-b", b, ns.url())
-	c := startClusterNode(t, "node-c", b, ns.url())
+	a := startClusterNode(t, "node-a", b, ns.URL())
+	nb := startClusterNode(t, "node-b", b, ns.URL())
+	c := startClusterNode(t, "node-c", b, ns.URL())
 	bucket := "switchboard_" + event.APIIDFromName("chat")
 	ctx := context.Background()
 
@@ -287,11 +247,11 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	}
 
 	// A second node with a node id in use is refused at start.
-	clash := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--nats", ns.url(), "--config",
+	clash := exec.Command(binary, "serve", "--listen", "127.0.0.1:0", "--nats", ns.URL(), "--config",
 		writeConfig(t, "name: chat\nstage: {name: prod}\nserver: {nodeId: node-b}\n"))
 	outText, err := clash.CombinedOutput()
 	if code := clash.ProcessState.ExitCode(); code != 1 || !strings.Contains(string(outText), "node id already in use") ||
-		!strings.Contains(string(outText), `server.nodeId "node-b"`) {
+		!strings.Contains(string(outText), `server.nodeId is "node-b"`) {
 		t.Fatalf("clashing node: exit %d, %v:\n%s", code, err, outText)
 	}
 
@@ -324,9 +284,9 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 		}
 	}
 	eventuallyTrue(t, 10*time.Second, "traffic flows", seen("OK/OK"))
-	ns.stop()
+	ns.Stop()
 	eventuallyTrue(t, 10*time.Second, "cross-node posts get 503 while local posts work", seen("ServiceUnavailableException/OK"))
-	ns.start()
+	ns.Start()
 	eventuallyTrue(t, 20*time.Second, "cross-node posts work again", seen("OK/OK"))
 	stop.Store(true)
 	wg.Wait()
@@ -342,7 +302,7 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	// kill -9 of node-c: its connections are 410 at once, and each gets exactly one
 	// $disconnect (1006) from a surviving node within 30 s.
 	cHex := event.NodeIDFromString("node-c").String()
-	eventuallyTrue(t, 10*time.Second, "node-c's records in KV", func() bool { return len(ns.keys(t, bucket, "c."+cHex+".>")) == 3 })
+	eventuallyTrue(t, 10*time.Second, "node-c's records in KV", func() bool { return len(bucketKeys(t, ns, bucket, "c."+cHex+".>")) == 3 })
 	killed := time.Now()
 	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -371,7 +331,7 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 	})
 	t.Logf("kill -9: every $disconnect delivered %v after the kill", time.Since(killed))
 	eventuallyTrue(t, 10*time.Second, "node-c's records and lease removed", func() bool {
-		return len(ns.keys(t, bucket, "c."+cHex+".>")) == 0 && len(ns.keys(t, bucket, "r.>")) == 0
+		return len(bucketKeys(t, ns, bucket, "c."+cHex+".>")) == 0 && len(bucketKeys(t, ns, bucket, "r.>")) == 0
 	})
 	time.Sleep(3 * time.Second) // more reaper rounds: no second delivery may follow
 	for _, id := range lost {
@@ -393,10 +353,10 @@ func TestClusterOfThreeProcesses(t *testing.T) {
 		codes := b.codes(b1.id)
 		return len(codes) == 1 && codes[0] == 1001
 	})
-	if keys := ns.keys(t, bucket, "*."+bHex+".>"); len(keys) != 0 {
+	if keys := bucketKeys(t, ns, bucket, "*."+bHex+".>"); len(keys) != 0 {
 		t.Fatalf("node-b's records after its drain: %v", keys)
 	}
-	if keys := ns.keys(t, bucket, "n."+bHex); len(keys) != 0 {
+	if keys := bucketKeys(t, ns, bucket, "n."+bHex); len(keys) != 0 {
 		t.Fatalf("node-b's lease after its drain: %v", keys)
 	}
 	if err := post(a, b1.id, "x"); !isGone(err) {

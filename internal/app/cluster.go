@@ -91,7 +91,7 @@ func (a *App) joinCluster(ctx context.Context, c *natscluster.Client) error {
 	})
 	if err != nil {
 		if errors.Is(err, natscluster.ErrNodeIDInUse) && a.cfg.Server.NodeID != "" {
-			return fmt.Errorf("%w (server.nodeId %q)", err, a.cfg.Server.NodeID)
+			return fmt.Errorf("%w (this one's server.nodeId is %q)", err, a.cfg.Server.NodeID)
 		}
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nkeys"
 
+	"github.com/switchboardhq/switchboard/internal/cluster/natscluster/natstest"
 	"github.com/switchboardhq/switchboard/internal/event"
 )
 
@@ -52,23 +53,6 @@ func testTLS(t *testing.T) (caFile string, cfg *tls.Config) {
 	return caFile, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}, MinVersion: tls.VersionTLS12}
 }
 
-func runServer(t *testing.T, o *server.Options) *server.Server {
-	t.Helper()
-	o.Host, o.Port, o.NoSigs, o.NoLog, o.JetStream, o.StoreDir = "127.0.0.1", -1, true, true, true, t.TempDir()
-	ns, err := server.NewServer(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server did not start")
-	}
-	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	return ns
-}
-
-func portOf(ns *server.Server) string { return strconv.Itoa(ns.Addr().(*net.TCPAddr).Port) }
-
 // joinWith connects with o and joins a cluster, then leaves.
 func joinWith(t *testing.T, o ClientOptions) error {
 	t.Helper()
@@ -97,8 +81,8 @@ func TestTLSAndNkey(t *testing.T) {
 	if err := os.WriteFile(seedFile, seed, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ns := runServer(t, &server.Options{TLSConfig: tlsCfg, TLS: true, Nkeys: []*server.NkeyUser{{Nkey: pub}}})
-	url := "tls://127.0.0.1:" + portOf(ns)
+	ns := natstest.StartWith(t, &server.Options{TLSConfig: tlsCfg, TLS: true, Nkeys: []*server.NkeyUser{{Nkey: pub}}})
+	url := "tls://127.0.0.1:" + strconv.Itoa(ns.Port())
 
 	if err := joinWith(t, ClientOptions{URL: url, CAFile: caFile, Credentials: seedFile}); err != nil {
 		t.Fatalf("tls + nkey: %v", err)
@@ -167,8 +151,8 @@ func TestCredsFile(t *testing.T) {
 	if err := resolver.Store(spub, sjwt); err != nil {
 		t.Fatal(err)
 	}
-	ns := runServer(t, &server.Options{TrustedOperators: []*jwt.OperatorClaims{oc}, AccountResolver: resolver, SystemAccount: spub})
-	if err := joinWith(t, ClientOptions{URL: "nats://127.0.0.1:" + portOf(ns), Credentials: credsFile}); err != nil {
+	ns := natstest.StartWith(t, &server.Options{TrustedOperators: []*jwt.OperatorClaims{oc}, AccountResolver: resolver, SystemAccount: spub})
+	if err := joinWith(t, ClientOptions{URL: ns.URL(), Credentials: credsFile}); err != nil {
 		t.Fatalf("creds file: %v", err)
 	}
 }

@@ -3,67 +3,27 @@ package natscluster
 import (
 	"context"
 	"log/slog"
-	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
 	"github.com/switchboardhq/switchboard/internal/apigw"
+	"github.com/switchboardhq/switchboard/internal/cluster/natscluster/natstest"
 	"github.com/switchboardhq/switchboard/internal/event"
 )
 
-// natsServer runs a real nats-server with JetStream on a loopback port; restart brings it back
-// on the same port with the same store.
-type natsServer struct {
-	t     *testing.T
-	ns    *server.Server
-	port  int
-	store string
-}
+// natsServer is the test's nats-server.
+type natsServer = natstest.Server
 
-func startNATS(t *testing.T) *natsServer {
-	t.Helper()
-	s := &natsServer{t: t, port: -1, store: t.TempDir()}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *natsServer) start() {
-	s.t.Helper()
-	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: s.port, JetStream: true,
-		StoreDir: s.store, NoSigs: true, NoLog: true})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		s.t.Fatal("nats-server did not start")
-	}
-	s.ns = ns
-	s.port = ns.Addr().(*net.TCPAddr).Port
-}
-
-func (s *natsServer) stop() {
-	if s.ns != nil {
-		s.ns.Shutdown()
-		s.ns.WaitForShutdown()
-		s.ns = nil
-	}
-}
-
-func (s *natsServer) url() string { return "nats://127.0.0.1:" + strconv.Itoa(s.port) }
+func startNATS(t *testing.T) *natsServer { return natstest.Start(t) }
 
 // testLogger writes to the test's log.
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-type tWriter struct{ t *testing.T }
+type tWriter struct{ t testing.TB }
 
 func (w tWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
@@ -81,6 +41,8 @@ type fakeHost struct {
 	codes     []int
 	postErr   error
 	block     chan struct{} // when set, PostToConnection waits for it
+	discard   bool          // count posts without keeping them
+	count     int
 }
 
 func newFakeHost() *fakeHost {
@@ -109,7 +71,10 @@ func (h *fakeHost) PostToConnection(_ context.Context, id string, data []byte) e
 	if h.postErr != nil {
 		return h.postErr
 	}
-	h.posts[id] = append(h.posts[id], string(data))
+	h.count++
+	if !h.discard {
+		h.posts[id] = append(h.posts[id], string(data))
+	}
 	return nil
 }
 
@@ -158,9 +123,9 @@ type node struct {
 }
 
 // joinNode connects a new node to s and joins the cluster of API "testapi12".
-func joinNode(t *testing.T, s *natsServer, id event.NodeID, edit func(*Options)) (*node, error) {
+func joinNode(t testing.TB, s *natsServer, id event.NodeID, edit func(*Options)) (*node, error) {
 	t.Helper()
-	c, err := Connect(ClientOptions{URL: s.url(), Name: "node-" + id.String(), ReconnectWait: 100 * time.Millisecond, Logger: testLogger(t)})
+	c, err := Connect(ClientOptions{URL: s.URL(), Name: "node-" + id.String(), ReconnectWait: 100 * time.Millisecond, Logger: testLogger(t)})
 	if err != nil {
 		return nil, err
 	}

@@ -179,8 +179,8 @@ func Join(ctx context.Context, c *Client, o Options) (_ *Member, err error) {
 	if holder, alive, err := m.ping(ctx, m.self); err != nil {
 		return nil, err
 	} else if alive {
-		return nil, fmt.Errorf("%w: node %s (instance %s) answers for it on this NATS; give every node its own server.nodeId",
-			ErrNodeIDInUse, m.self, holder)
+		return nil, fmt.Errorf("%w: a live node (instance %s) already serves node id %s of this API on this NATS; give every node its own node id",
+			ErrNodeIDInUse, holder, m.self)
 	}
 	// Records of this id that exist now were left by a previous instance that died.
 	predecessor, err := m.listKeys(ctx, "c."+m.self+".>")

@@ -85,10 +85,10 @@ func TestGoneNodeAnswersAtOnce(t *testing.T) {
 	a := mustJoin(t, s, "a")
 	b := mustJoin(t, s, "b")
 	id := b.open()
-	clients := s.ns.NumClients()
+	clients := s.NumClients()
 	b.crash()
 	// The server drops the dead node's subscriptions when it sees its connection close.
-	eventually(t, 10*time.Second, "the server sees b's connection closed", func() bool { return s.ns.NumClients() < clients })
+	eventually(t, 10*time.Second, "the server sees b's connection closed", func() bool { return s.NumClients() < clients })
 	start := time.Now()
 	err := a.m.PostToConnection(context.Background(), id, []byte("x"))
 	took := time.Since(start)
@@ -137,7 +137,7 @@ func TestNATSOutage(t *testing.T) {
 	if err := a.m.PostToConnection(ctx, id, []byte("before")); err != nil {
 		t.Fatal(err)
 	}
-	s.stop()
+	s.Stop()
 	eventually(t, 10*time.Second, "clients notice the outage", func() bool { return !a.client.Connected() && !b.client.Connected() })
 	start := time.Now()
 	if err := a.m.PostToConnection(ctx, id, []byte("during")); !errors.Is(err, cluster.ErrUnavailable) {
@@ -155,7 +155,7 @@ func TestNATSOutage(t *testing.T) {
 	}
 	during := b.open() // recorded once NATS is back
 
-	s.start()
+	s.Start()
 	eventually(t, 20*time.Second, "calls work again", func() bool {
 		return a.m.PostToConnection(ctx, id, []byte("after")) == nil
 	})
@@ -178,7 +178,7 @@ func TestNodeIDClash(t *testing.T) {
 		t.Fatalf("second node with id a: %v, want ErrNodeIDInUse", err)
 	}
 	t.Logf("refused: %v", err)
-	if !strings.Contains(err.Error(), event.NodeIDFromString("a").String()) || !strings.Contains(err.Error(), "server.nodeId") {
+	if !strings.Contains(err.Error(), event.NodeIDFromString("a").String()) || !strings.Contains(err.Error(), "give every node its own node id") {
 		t.Errorf("the error should name the id and the key to change: %v", err)
 	}
 	// Another API may use the same node id.
@@ -279,9 +279,9 @@ func TestLongOutageReapsNobody(t *testing.T) {
 	a, b := mustJoin(t, s, "a"), mustJoin(t, s, "b")
 	ids := map[string]bool{b.open(): true, b.open(): true, a.open(): true}
 	eventually(t, 10*time.Second, "records written", func() bool { return len(a.keys(t, "c.>")) == len(ids) })
-	s.stop()
+	s.Stop()
 	time.Sleep(2500 * time.Millisecond) // longer than the lease (1s)
-	s.start()
+	s.Start()
 	eventually(t, 20*time.Second, "both reconnected", func() bool { return a.client.Connected() && b.client.Connected() })
 	time.Sleep(3 * time.Second) // past the reconnect grace (one lease) and a few reaper rounds
 	if d := append(a.host.deliveries(), b.host.deliveries()...); len(d) != 0 {

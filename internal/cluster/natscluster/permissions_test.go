@@ -3,6 +3,7 @@ package natscluster
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/switchboardhq/switchboard/internal/apigw"
+	"github.com/switchboardhq/switchboard/internal/cluster/natscluster/natstest"
 	"github.com/switchboardhq/switchboard/internal/event"
 )
 
@@ -51,8 +53,8 @@ func TestDocumentedPermissionsSuffice(t *testing.T) {
 		mu         sync.Mutex
 		violations []string
 	)
-	ns := runServer(t, &server.Options{Users: []*server.User{{Username: "node", Password: "secret", Permissions: perms}}})
-	url := "nats://node:secret@127.0.0.1:" + portOf(ns)
+	ns := natstest.StartWith(t, &server.Options{Users: []*server.User{{Username: "node", Password: "secret", Permissions: perms}}})
+	url := "nats://node:secret@127.0.0.1:" + strconv.Itoa(ns.Port())
 	join := func(name string) *node {
 		t.Helper()
 		c, err := Connect(ClientOptions{URL: url, Logger: testLogger(t)})
