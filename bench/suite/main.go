@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/switchboardhq/switchboard/internal/bench/suite"
@@ -24,6 +25,7 @@ func main() {
 	smoke := flag.Bool("smoke", false, "run the short version (CI)")
 	out := flag.String("out", "", "directory for <date>.md and the profiles (default bench/results; a temp dir with -smoke)")
 	sls := flag.Bool("serverless-offline", true, "run the serverless-offline baseline (installs it with npm into bench/.cache)")
+	only := flag.String("only", "", "comma-separated parts to run: idle, gateway, metrics, cluster, functions, cold-starts, serverless-offline (default: all)")
 	flag.Parse()
 	root, err := moduleRoot()
 	if err != nil {
@@ -37,6 +39,7 @@ func main() {
 		OutDir:            *out,
 		Smoke:             *smoke,
 		ServerlessOffline: sls,
+		Only:              splitList(*only),
 		Progress:          os.Stderr,
 	})
 	if res != nil {
@@ -65,4 +68,12 @@ func moduleRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// splitList splits a comma-separated flag value; "" is no items.
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
 }

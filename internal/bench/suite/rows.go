@@ -8,9 +8,16 @@ import (
 	"time"
 )
 
-// steps are the suite's parts, in the order they run.
-func (s *suite) steps() []func(context.Context) error {
-	return []func(context.Context) error{s.idleRows, s.gatewayRows, s.metricsRows, s.clusterRows, s.functionRows, s.coldStartRows, s.serverlessOfflineRows}
+// steps are the suite's parts, in the order they run, by the names Options.Only takes.
+func (s *suite) steps() []step {
+	return []step{{"idle", s.idleRows}, {"gateway", s.gatewayRows}, {"metrics", s.metricsRows}, {"cluster", s.clusterRows},
+		{"functions", s.functionRows}, {"cold-starts", s.coldStartRows}, {"serverless-offline", s.serverlessOfflineRows}}
+}
+
+// step is one part of the suite.
+type step struct {
+	name string
+	run  func(context.Context) error
 }
 
 // idleRows measures memory per idle connection at each size, on a fresh server each time.

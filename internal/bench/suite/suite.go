@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -25,6 +26,9 @@ type Options struct {
 	// ServerlessOffline runs the serverless-offline baseline (installing it with npm into
 	// CacheDir when missing). Default: true for the full suite; Smoke ignores it.
 	ServerlessOffline *bool
+	// Only, when not empty, names the parts to run (idle, gateway, metrics, cluster, functions, cold-starts,
+	// serverless-offline); the budget lines of the others are "not run". Default: all.
+	Only []string
 	// Progress receives one line per step. Default: discard.
 	Progress io.Writer
 	// Now is the clock of the report's date and timings. Default time.Now.
@@ -48,6 +52,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(s.binDir)
+	for _, name := range opts.Only {
+		if !slices.ContainsFunc(s.steps(), func(st step) bool { return st.name == name }) {
+			return nil, fmt.Errorf("-only: no part named %q (idle, gateway, metrics, cluster, functions, cold-starts, serverless-offline)", name)
+		}
+	}
 
 	s.progress("building binaries")
 	if s.bin, err = build(ctx, s.opts.Root, s.binDir); err != nil {
@@ -63,7 +72,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			runErrs = append(runErrs, ctx.Err())
 			break
 		}
-		if err := step(ctx); err != nil {
+		if len(s.opts.Only) > 0 && !slices.Contains(s.opts.Only, step.name) {
+			continue
+		}
+		if err := step.run(ctx); err != nil {
 			runErrs = append(runErrs, err)
 			s.progress("error: %v", err)
 		}
