@@ -2,6 +2,7 @@ package natscluster
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -12,11 +13,18 @@ import (
 )
 
 // BenchmarkCrossNodePost measures PostToConnection from one node to a connection of another
-// over a real nats-server on loopback, with 100 concurrent callers: the NATS request/reply hop
-// alone (the holder's host only records the post). It reports the calls' p50 and p99.
+// over a real nats-server on loopback, with 1 and 100 concurrent callers: the NATS
+// request/reply hop alone (the holder's host only counts the post). It reports the calls' p50
+// and p99.
 //
 //	go test -run '^$' -bench CrossNodePost -benchtime 100000x ./internal/cluster/natscluster/
 func BenchmarkCrossNodePost(b *testing.B) {
+	for _, callers := range []int{1, 100} {
+		b.Run(fmt.Sprintf("callers=%d", callers), func(b *testing.B) { benchCrossNodePost(b, callers) })
+	}
+}
+
+func benchCrossNodePost(b *testing.B, callers int) {
 	s := natstest.Start(b)
 	a, err := joinNode(b, s, event.NodeIDFromString("a"), nil)
 	if err != nil {
@@ -30,7 +38,6 @@ func BenchmarkCrossNodePost(b *testing.B) {
 	holder.host.mu.Lock()
 	holder.host.discard = true // the benchmark posts many times
 	holder.host.mu.Unlock()
-	const callers = 100
 	data := make([]byte, 100)
 	lat := make([][]time.Duration, callers)
 	var wg sync.WaitGroup
