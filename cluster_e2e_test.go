@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/switchboardhq/switchboard"
+	"github.com/switchboardhq/switchboard/internal/cluster/natscluster/natstest"
 )
 
 // TestClusterThroughTheGoAPI: two APIs with the same name, each a node of one cluster on an
@@ -124,4 +125,59 @@ func TestClusterSharesTheThrottle(t *testing.T) {
 
 func echo(_ context.Context, req events.APIGatewayWebsocketProxyRequest) (events.APIGatewayProxyResponse, error) {
 	return events.APIGatewayProxyResponse{StatusCode: 200, Body: req.Body}, nil
+}
+
+// TestGatewayAPIsShareOneNATSConnection: two gateways (two nodes), each serving two APIs, use
+// one NATS connection per process; each API forms its own cluster by its API id, so a
+// connection of API "core" on node 2 is reached through API "core" on node 1 only.
+func TestGatewayAPIsShareOneNATSConnection(t *testing.T) {
+	ns := natstest.Start(t)
+	type nodeAPIs struct{ chat, core *switchboard.API }
+	ids := newConnIDs()
+	start := func(node string) nodeAPIs {
+		var apis []*switchboard.API
+		for _, name := range []string{"chat", "core"} {
+			api, err := switchboard.New(switchboard.Props{
+				Name:    name,
+				Stage:   switchboard.Stage{Name: name},
+				Cluster: switchboard.Cluster{NATS: ns.URL(), NodeID: node, LeaseTTL: time.Second},
+				Routes:  map[string]switchboard.Route{"$connect": {Handler: ids.connect}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			apis = append(apis, api)
+		}
+		gw, err := switchboard.NewGateway(apis...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := gw.StartOn(context.Background(), "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = gw.Shutdown(ctx)
+		})
+		return nodeAPIs{apis[0], apis[1]}
+	}
+	n1 := start("node-1")
+	n2 := start("node-2")
+	if got := ns.NumClients(); got != 2 {
+		t.Fatalf("%d NATS connections for two processes of two APIs each, want 2", got)
+	}
+	c := dial(t, n2.core.URL())
+	id := nextID(t, ids.connected)
+	waitReady(t, n2.core, id)
+	ctx := context.Background()
+	if err := n1.core.PostToConnection(ctx, id, []byte("via core")); err != nil {
+		t.Fatalf("core on node-1: %v", err)
+	}
+	if got := readFrame(t, c); got != "via core" {
+		t.Fatalf("client got %q", got)
+	}
+	if err := n1.chat.PostToConnection(ctx, id, []byte("via chat")); !errors.Is(err, switchboard.ErrGone) {
+		t.Fatalf("chat on node-1 reached core's connection: %v, want ErrGone", err)
+	}
 }
