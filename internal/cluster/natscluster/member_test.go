@@ -291,3 +291,29 @@ func TestLongOutageReapsNobody(t *testing.T) {
 		return len(a.keys(t, "c.>")) == len(ids) && len(a.keys(t, "n.>")) == 2
 	})
 }
+
+// TestLeaveWhileNATSIsAway: a drain during a NATS outage does not wait for NATS; the node's
+// record stays, and once NATS is back the other node reaps it after the lease.
+func TestLeaveWhileNATSIsAway(t *testing.T) {
+	s := startNATS(t)
+	a, b := mustJoin(t, s, "a"), mustJoin(t, s, "b")
+	id := b.open()
+	eventually(t, 10*time.Second, "record written", func() bool { return len(a.keys(t, "c.>")) == 1 })
+	s.Stop()
+	eventually(t, 10*time.Second, "b notices the outage", func() bool { return !b.client.Connected() })
+	b.m.Closed(&event.Conn{ConnectionID: id})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := b.m.Leave(ctx); err != nil {
+		t.Fatalf("leave during the outage: %v", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Leave waited for its context to end")
+	}
+	b.client.Close()
+	s.Start()
+	eventually(t, 30*time.Second, "the left-over record reaped by a", func() bool {
+		d := a.host.deliveries()
+		return len(d) == 1 && d[0].ConnectionID == id
+	})
+}
