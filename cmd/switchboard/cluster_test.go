@@ -382,3 +382,43 @@ func drain(c *websocket.Conn) {
 		}
 	}
 }
+
+// TestServeNATSEmbed: `serve --nats-embed` runs a NATS server in the node and joins it; a second
+// node joins with --nats, and a call on the second reaches a client of the first.
+func TestServeNATSEmbed(t *testing.T) {
+	t.Setenv("SWITCHBOARD_CACHE_DIR", t.TempDir()) // the embedded server's store goes there
+	b := newEventsBackend(t)
+	cfg := writeConfig(t, fmt.Sprintf("name: chat\nstage: {name: prod}\nroutes:\n  $connect: {type: url, url: '%s'}\n", b.URL))
+	var natsURL, url1 string
+	runServe(t, func(line string) bool {
+		if v, ok := strings.CutPrefix(line, "NATS server:"); ok {
+			natsURL = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "WebSocket URL:"); ok {
+			url1 = strings.TrimSpace(v)
+		}
+		return natsURL != "" && url1 != ""
+	}, "--config", cfg, "--listen", "127.0.0.1:0", "--nats-embed", "127.0.0.1:0")
+	if !strings.HasPrefix(natsURL, "nats://127.0.0.1:") || url1 == "" {
+		t.Fatalf("serve --nats-embed printed NATS %q, URL %q", natsURL, url1)
+	}
+	_, url2, _ := startServe(t, cfg, "--nats", natsURL)
+	n1 := &clusterNode{name: "embedding node", url: url1}
+	c := n1.dial(t, b)
+	n2 := &clusterNode{mgmt: apigatewaymanagementapi.New(apigatewaymanagementapi.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String("http" + strings.TrimPrefix(url2, "ws")),
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""), Retryer: aws.NopRetryer{},
+	})}
+	if err := post(n2, c.id, "via the joining node"); err != nil {
+		t.Fatalf("post on the joining node to the embedding node's client: %v", err)
+	}
+	if got := c.read(t); got != "via the joining node" {
+		t.Fatalf("client got %q", got)
+	}
+	// --nats and --nats-embed together are refused.
+	var stdout, stderr strings.Builder
+	if code := run([]string{"serve", "--config", cfg, "--nats", natsURL, "--nats-embed", "127.0.0.1:0"}, &stdout, &stderr); code != 2 ||
+		!strings.Contains(stderr.String(), "not both") {
+		t.Fatalf("--nats with --nats-embed: exit %d, %s", code, stderr.String())
+	}
+}
