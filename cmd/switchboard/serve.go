@@ -73,16 +73,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	var apis []*switchboard.API
 	var errs []error
+	// withNATS adds --nats (or the embedded server) to an API's options: every API served
+	// joins its own cluster, by its API id, on the process's one NATS connection.
+	withNATS := func(opts ...switchboard.Option) []switchboard.Option {
+		if *natsURL != "" {
+			opts = append(opts, switchboard.WithNATS(*natsURL))
+		}
+		return opts
+	}
 	for _, path := range configs {
 		l := logger
 		if len(configs) > 1 {
 			l = logger.With("api", path)
 		}
-		opts := []switchboard.Option{switchboard.WithLogger(l)}
-		if *natsURL != "" {
-			opts = append(opts, switchboard.WithNATS(*natsURL))
-		}
-		api, err := switchboard.NewFromFile(path, opts...)
+		api, err := switchboard.NewFromFile(path, withNATS(switchboard.WithLogger(l))...)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -95,7 +99,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if len(configs) > 0 {
 			l = logger.With("api", tf.path)
 		}
-		tapis, err := switchboard.NewFromTemplate(tf.path, tf.options(), switchboard.WithLogger(l))
+		tapis, err := switchboard.NewFromTemplate(tf.path, tf.options(), withNATS(switchboard.WithLogger(l))...)
 		if err != nil {
 			errs = append(errs, err)
 		}
