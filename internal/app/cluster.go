@@ -25,6 +25,11 @@ type clusterState struct {
 	member  cluster.Member // nil until joined
 }
 
+var (
+	_ cluster.Host     = (*wsserver.Server)(nil)
+	_ wsserver.Tracker = (*memberTracker)(nil)
+)
+
 // memberTracker is the wsserver Tracker of a clustered App: it passes connections on to the
 // member once it has joined (before the listener serves, so none is missed).
 type memberTracker struct {

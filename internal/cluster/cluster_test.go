@@ -3,6 +3,8 @@ package cluster
 import (
 	"context"
 	"errors"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/switchboardhq/switchboard/internal/apigw"
@@ -65,5 +67,27 @@ func TestStandaloneKnowsNoOtherNode(t *testing.T) {
 	}
 	if s, typ := apigw.ErrorStatus(ErrUnavailable); s != 503 || typ != "ServiceUnavailableException" {
 		t.Errorf("unavailable maps to %d %s", s, typ)
+	}
+}
+
+// TestLayering keeps the cluster packages below the app: they import only the domain types
+// (apigw, event) and, for natscluster, this package; never wsserver, mgmt or app.
+func TestLayering(t *testing.T) {
+	allowed := map[string]map[string]bool{
+		".":                      {"internal/apigw": true, "internal/event": true},
+		"./natscluster":          {"internal/apigw": true, "internal/event": true, "internal/cluster": true},
+		"./natscluster/natstest": {},
+	}
+	for pkg, ok := range allowed {
+		out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, pkg).Output()
+		if err != nil {
+			t.Skipf("go list: %v", err)
+		}
+		for _, imp := range strings.Fields(string(out)) {
+			rel, ours := strings.CutPrefix(imp, "github.com/switchboardhq/switchboard/")
+			if ours && !ok[rel] {
+				t.Errorf("%s imports %s", pkg, imp)
+			}
+		}
 	}
 }

@@ -17,10 +17,10 @@ import (
 	"github.com/switchboardhq/switchboard/internal/event"
 )
 
-// NodePermissions are the NATS permissions a node of API apiID needs with subject prefix
+// nodePermissions are the NATS permissions a node of API apiID needs with subject prefix
 // prefix, as docs/cluster.md lists them: TestDocumentedPermissionsSuffice runs a cluster whose
 // users have exactly these.
-func NodePermissions(prefix, apiID string) (publish, subscribe []string) {
+func nodePermissions(prefix, apiID string) (publish, subscribe []string) {
 	base := prefix + "." + apiID
 	stream := "KV_" + strings.ReplaceAll(prefix, ".", "_") + "_" + apiID
 	bucket := strings.TrimPrefix(stream, "KV_")
@@ -43,7 +43,7 @@ func NodePermissions(prefix, apiID string) (publish, subscribe []string) {
 // the subjects docs/cluster.md lists join, call each other, record, drain and reap; no
 // permission is violated.
 func TestDocumentedPermissionsSuffice(t *testing.T) {
-	pub, sub := NodePermissions(DefaultPrefix, "testapi12")
+	pub, sub := nodePermissions(DefaultPrefix, "testapi12")
 	perms := &server.Permissions{
 		Publish:   &server.SubjectPermission{Allow: pub},
 		Subscribe: &server.SubjectPermission{Allow: sub},
