@@ -96,6 +96,8 @@ func fullConfig(file string) *Config {
 			WriteTimeout:          5 * time.Second,
 		},
 		Server: Server{Listen: "127.0.0.1:4001", ShutdownTimeout: 30 * time.Second, NodeID: "node-1", Admin: "127.0.0.1:9090"},
+		Cluster: Cluster{NATS: "tls://nats-1.internal:4222,tls://nats-2.internal:4222", Credentials: "nats/node.creds",
+			CAFile: "nats/ca.pem", SubjectPrefix: "acme.ws", LeaseTTL: 10 * time.Second, RequestTimeout: 3 * time.Second, Replicas: 3},
 	}
 }
 
