@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"net/http"
 	"testing"
 	"time"
@@ -179,5 +183,49 @@ func TestGatewayAPIsShareOneNATSConnection(t *testing.T) {
 	}
 	if err := n1.chat.PostToConnection(ctx, id, []byte("via chat")); !errors.Is(err, switchboard.ErrGone) {
 		t.Fatalf("chat on node-1 reached core's connection: %v, want ErrGone", err)
+	}
+}
+
+// TestReloadKeepsTheCluster: a reload of a file served with WithNATS (serve --nats) is not a
+// cluster change; a changed cluster key needs a restart (logged, not applied).
+func TestReloadKeepsTheCluster(t *testing.T) {
+	ns := natstest.Start(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "switchboard.yaml")
+	base := "name: chat\nstage: {name: prod}\nroutes:\n  $default: {type: url, url: 'http://127.0.0.1:9/x'}\n"
+	if err := os.WriteFile(path, []byte(base), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logs := &logRecorder{}
+	api, err := switchboard.NewFromFile(path, switchboard.WithNATS(ns.URL()), switchboard.WithLogger(slog.New(logs)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := api.StartOn(context.Background(), "127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = api.Shutdown(ctx)
+	})
+	restart := func(m map[string]string) bool { return strings.Contains(m["msg"], "needs a restart") && m["key"] == "cluster" }
+	if _, err := api.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := logs.find(restart); ok {
+		t.Fatalf("an unchanged file reloaded with --nats logged %v", m)
+	}
+	if err := os.WriteFile(path, []byte(base+"cluster: {leaseTtl: 5s}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := api.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := logs.find(restart); !ok {
+		t.Fatal("a changed cluster key was not logged as needing a restart")
+	}
+	if api.ClusterNodes() != 1 {
+		t.Fatalf("nodes %d", api.ClusterNodes())
 	}
 }

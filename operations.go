@@ -88,6 +88,9 @@ func (a *API) reload(ctx context.Context, why string) (string, error) {
 		err = config.Validate(cfg)
 	}
 	if err == nil {
+		err = applyNATS(cfg, a.opts) // --nats, as at start: not a change
+	}
+	if err == nil {
 		err = cfg.Unsupported(app.Supported)
 	}
 	if err != nil {

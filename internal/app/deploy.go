@@ -334,6 +334,7 @@ var restartOnly = []struct {
 		func(d, s *config.Config) { d.Authorizer.CredentialsFile = s.Authorizer.CredentialsFile }},
 	{"stage.grantManagementApiAccess", func(c *config.Config) any { return c.Stage.GrantManagementAPIAccess },
 		func(d, s *config.Config) { d.Stage.GrantManagementAPIAccess = s.Stage.GrantManagementAPIAccess }},
+	{"cluster", func(c *config.Config) any { return c.Cluster }, func(d, s *config.Config) { d.Cluster = s.Cluster }},
 }
 
 // keepRestartOnly returns next with the keys that need a restart set back to cur's values,

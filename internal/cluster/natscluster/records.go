@@ -66,8 +66,11 @@ func (r *recorder) signal() {
 	}
 }
 
-// opened queues the record of a new connection.
-func (r *recorder) opened(c *event.Conn) {
+// opened queues the record of a new connection. It keeps a copy: the server changes the
+// connection's fields later (a deployment's stage variables) while the writer reads them.
+func (r *recorder) opened(conn *event.Conn) {
+	c := new(event.Conn)
+	*c = *conn
 	r.mu.Lock()
 	r.pending[c.ConnectionID] = c
 	r.live[c.ConnectionID] = c
