@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"net/http"
 	"testing"
 	"time"
 
@@ -209,7 +209,9 @@ func TestReloadKeepsTheCluster(t *testing.T) {
 		defer cancel()
 		_ = api.Shutdown(ctx)
 	})
-	restart := func(m map[string]string) bool { return strings.Contains(m["msg"], "needs a restart") && m["key"] == "cluster" }
+	restart := func(m map[string]string) bool {
+		return strings.Contains(m["msg"], "needs a restart") && m["key"] == "cluster"
+	}
 	if _, err := api.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
