@@ -26,8 +26,9 @@ type Options struct {
 	// ServerlessOffline runs the serverless-offline baseline (installing it with npm into
 	// CacheDir when missing). Default: true for the full suite; Smoke ignores it.
 	ServerlessOffline *bool
-	// Only, when not empty, names the parts to run (idle, gateway, metrics, cluster, functions, cold-starts,
-	// serverless-offline); the budget lines of the others are "not run". Default: all.
+	// Only, when not empty, names the parts to run (idle, gateway, metrics, cluster, functions,
+	// cold-starts, serverless-offline); the budget lines of the others are "not run". Default:
+	// all.
 	Only []string
 	// Progress receives one line per step. Default: discard.
 	Progress io.Writer
