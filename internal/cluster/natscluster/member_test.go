@@ -317,3 +317,20 @@ func TestLeaveWhileNATSIsAway(t *testing.T) {
 		return len(d) == 1 && d[0].ConnectionID == id
 	})
 }
+
+// TestLateNodeReapsOrphans: records of a node that died while no other node ran are found by
+// the next node to start (its sweep), once that node has been connected for a lease.
+func TestLateNodeReapsOrphans(t *testing.T) {
+	s := startNATS(t)
+	c := mustJoin(t, s, "c")
+	lost := map[string]bool{c.open(): true, c.open(): true}
+	eventually(t, 10*time.Second, "records written", func() bool { return len(c.keys(t, "c.>")) == 2 })
+	c.crash()
+	d := mustJoin(t, s, "d")
+	eventually(t, 30*time.Second, "the orphans reaped by the late node", func() bool { return len(d.host.deliveries()) == 2 })
+	for _, ev := range d.host.deliveries() {
+		if !lost[ev.ConnectionID] {
+			t.Fatalf("delivery for %s", ev.ConnectionID)
+		}
+	}
+}
