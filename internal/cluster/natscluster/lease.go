@@ -123,16 +123,22 @@ func isWrongLastSeq(err error) bool {
 		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
+// sweepEvery is how many lease readings pass between two sweeps of the records (the first
+// sweep comes as soon as reaping may start).
+const sweepEvery = 10
+
 // reapLoop reaps the records of a dead previous instance of this node at once, then every
 // third of the lease TTL reads the leases: the live nodes (for the throttle share) and the
 // nodes whose lease went away, which become suspects. Once connected for a whole lease it
-// sweeps the bucket for records of nodes without a lease, and reaps the suspects that are dead.
+// reaps the suspects that are dead, and every sweepEvery readings it sweeps the bucket for
+// records of nodes without a lease: nodes that died while no node ran, or that lived too
+// briefly for a reading to see their lease.
 func (m *Member) reapLoop(ctx context.Context, predecessor []string) {
 	if len(predecessor) > 0 {
 		n := m.reapKeys(ctx, predecessor)
 		m.log.Info("delivered $disconnect for the connections a previous instance of this node left", "connections", n)
 	}
-	swept := false
+	readings := 0 // since the last sweep; the first sweep is due at once
 	t := time.NewTicker(m.opts.LeaseTTL / 3)
 	defer t.Stop()
 	for {
@@ -140,9 +146,10 @@ func (m *Member) reapLoop(ctx context.Context, predecessor []string) {
 		// Reap only after being connected for a whole lease: after a NATS outage the other
 		// nodes renew their leases first.
 		if !since.IsZero() && m.readLeases(ctx) && time.Since(since) >= m.opts.LeaseTTL {
-			if !swept {
-				swept = m.sweep(ctx)
+			if readings%sweepEvery == 0 && !m.sweep(ctx) {
+				readings-- // try again at the next reading
 			}
+			readings++
 			m.reapSuspects(ctx)
 		}
 		select {
