@@ -108,6 +108,10 @@ func (g *Gateway) Serve(ctx context.Context, ln net.Listener) error {
 		a.startTicker()
 	}
 	if err := g.nats.join(ctx, g.apps); err != nil {
+		for _, a := range g.apps { // nothing serves: stop what started
+			a.stopTicker()
+			a.closeInvokers()
+		}
 		return err
 	}
 
