@@ -232,6 +232,10 @@ routes:
 			t.Errorf("%s{route=%q} = %v, want %v", c.name, c.route, got, c.want)
 		}
 	}
+	// A route key no route has is the client's text: it adds no series.
+	if got := sumOf(mfs, "apigateway_message_count_total", map[string]string{"route": "nope"}); got != 0 {
+		t.Errorf("a series for the unrouted key %q: %v", "nope", got)
+	}
 	for _, name := range []string{"go_goroutines", "process_resident_memory_bytes"} {
 		if mfs[name] == nil {
 			t.Errorf("no %s: the Go and process collectors are missing", name)

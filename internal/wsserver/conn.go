@@ -274,18 +274,25 @@ func (c *Conn) handle(typ websocket.MessageType, body []byte) bool {
 	}
 	call := msgCall{reqID: reqID, msgID: msgID, at: now}
 	if !ok || (rt.IAM && !d.routeAllowed(&c.ev, key)) {
-		c.send(errorFrame(msgForbidden, c.id, reqID), true)
+		// Counted and logged before the client can see the frame. A key no route has is the
+		// client's own text: it is counted for the stage only, so clients cannot add series.
 		c.logMessage(call, key, http.StatusForbidden, 0, msgForbidden, "")
-		s.observe(Request{Kind: RequestMessage, Route: key, Outcome: OutcomeClientError, Latency: -1})
+		metricRoute := key
+		if !ok {
+			metricRoute = ""
+		}
+		s.observe(Request{Kind: RequestMessage, Route: metricRoute, Outcome: OutcomeClientError, Latency: -1})
+		c.send(errorFrame(msgForbidden, c.id, reqID), true)
 		return true
 	}
 	if !d.throttle.allow(key) {
 		// [UNVERIFIED] AWS documents close code 1008 for "too many requests from a particular
 		// client"; whether a throttled message gets an error frame instead is not documented.
 		s.log.Info("message throttled", "route", key, "connectionId", c.id, "requestId", reqID)
-		c.closeWith(websocket.StatusPolicyViolation, "Too many requests")
+		// Counted and logged before the close, so whoever sees the 1008 also sees them.
 		c.logMessage(call, key, http.StatusTooManyRequests, 0, "Too Many Requests", "")
 		s.observe(Request{Kind: RequestMessage, Route: key, Outcome: OutcomeThrottled, Latency: -1})
+		c.closeWith(websocket.StatusPolicyViolation, "Too many requests")
 		return true
 	}
 

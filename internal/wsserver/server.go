@@ -168,9 +168,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !d.throttle.allow(event.RouteConnect) {
-		writeJSONMessage(w, http.StatusTooManyRequests, "Too Many Requests")
 		logged(http.StatusTooManyRequests, 0, -1, "Too Many Requests", "")
 		s.observe(Request{Kind: RequestConnect, Route: event.RouteConnect, Outcome: OutcomeThrottled, Latency: -1})
+		writeJSONMessage(w, http.StatusTooManyRequests, "Too Many Requests")
 		return
 	}
 	s.live.Add(1)
@@ -182,13 +182,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err := a.AuthorizeConnect(ctx, hs)
 		cancel()
 		if err != nil {
-			e := s.rejectHandshake(w, c, err)
+			e := s.handshakeRefusal(c, err)
 			logged(e.Status, 0, -1, e.Message, "")
 			outcome := OutcomeClientError
 			if e.Status >= 500 {
 				outcome = OutcomeExecutionError
 			}
 			s.observe(Request{Kind: RequestConnect, Route: event.RouteConnect, Outcome: outcome, Latency: -1})
+			writeError(w, e) // after the count and the log line, so a client that sees it sees them
 			return
 		}
 	}
@@ -291,15 +292,14 @@ func (s *Server) invokeCtx(parent context.Context, rt *Route, req *event.Request
 	return resp, err
 }
 
-// rejectHandshake answers a refused handshake with the status the authorizer chose, and returns
-// the error it answered with.
-func (s *Server) rejectHandshake(w http.ResponseWriter, c *Conn, err error) *apigw.Error {
+// handshakeRefusal is the answer to a handshake the authorizer refused: the status it chose, or
+// a 500 for an error that carries none. It logs the refusal.
+func (s *Server) handshakeRefusal(c *Conn, err error) *apigw.Error {
 	var e *apigw.Error
 	if !errors.As(err, &e) {
 		e = &apigw.Error{Status: http.StatusInternalServerError, Type: "InternalServerErrorException", Message: "Internal server error"}
 	}
 	s.log.Info("handshake refused", "connectionId", c.id, "status", e.Status, "err", err)
-	writeError(w, e)
 	return e
 }
 
