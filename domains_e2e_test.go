@@ -391,3 +391,63 @@ func TestGatewayRefusesClashesAndBadCertificates(t *testing.T) {
 		t.Error("Start with a garbage certificate succeeded")
 	}
 }
+
+// TestSeedDomainExamples runs each custom-domain example of the seeds (SST's customDomain as a
+// string, a wildcard, the full props, an external domain, SST v3's domain {name, path}, CDK's
+// domainMapping with a mapping key), in Switchboard's config terms (docs/domains.md), and
+// reaches each API through its domain.
+func TestSeedDomainExamples(t *testing.T) {
+	useFunctionCache(t)
+	for _, c := range []struct {
+		name, customDomain string
+		host, path         string // how a client reaches it
+		url                string // CustomDomainURL, PORT for the listener's port
+	}{
+		{"string", `customDomain: api.domain.com`, "api.domain.com", "/", "wss://api.domain.com:PORT"},
+		{"wildcard", `customDomain: "*.domain.com"`, "tenant.domain.com", "/", "wss://*.domain.com:PORT"},
+		{"full config", "customDomain:\n  domainName: api.domain.com\n  hostedZone: domain.com\n  path: v1", "api.domain.com", "/v1", "wss://api.domain.com:PORT/v1"},
+		{"external domain", "customDomain:\n  isExternalDomain: true\n  domainName: api.domain.com", "api.domain.com", "/", "wss://api.domain.com:PORT"},
+		{"SST v3 domain with a path", "customDomain: {domainName: api.example.com, path: v1}", "api.example.com", "/v1", "wss://api.example.com:PORT/v1"},
+		{"CDK domainMapping with a mapping key", "customDomain: {domainName: api.example.com, path: chat/v2}", "api.example.com", "/chat/v2", "wss://api.example.com:PORT/chat/v2"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "switchboard.yaml")
+			if err := os.WriteFile(path, []byte("name: seed\n"+c.customDomain+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rec := newRecorder("seed")
+			api, err := switchboard.NewFromFile(path, switchboard.WithHandler("$default", rec.handle))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := api.StartOn(context.Background(), "127.0.0.1:0"); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = api.Shutdown(context.Background()) })
+			_, port, _ := net.SplitHostPort(strings.Split(api.URL(), "/")[2])
+			if want := strings.Replace(c.url, "PORT", port, 1); api.CustomDomainURL() != want {
+				t.Errorf("CustomDomainURL = %q, want %q", api.CustomDomainURL(), want)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			conn, _, err := websocket.Dial(ctx, "ws://127.0.0.1:"+port+c.path, &websocket.DialOptions{Host: c.host})
+			if err != nil {
+				t.Fatalf("dial %s%s: %v", c.host, c.path, err)
+			}
+			defer conn.CloseNow()
+			send(t, conn, "hello")
+			want := "$default " + c.host + " local"
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+				if seen := rec.seen(); len(seen) > 0 {
+					if seen[0] != want {
+						t.Errorf("event %q, want %q", seen[0], want)
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the message never reached the API")
+				}
+			}
+		})
+	}
+}

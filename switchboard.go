@@ -103,6 +103,9 @@ func NewFromFile(path string, opts ...Option) (*API, error) {
 		return nil, err
 	}
 	if len(o.handlers) > 0 {
+		if cfg.Routes == nil { // a file without routes
+			cfg.Routes = map[string]config.Route{}
+		}
 		for key, h := range o.handlers {
 			cfg.Routes[key] = goRoute(key, h, cfg.Routes[key])
 		}
@@ -183,7 +186,7 @@ func (a *API) Shutdown(ctx context.Context) error { return a.app.Shutdown(ctx) }
 func (a *API) Handler() http.Handler { return a.app.Handler() }
 
 // CustomDomainURL is the API's WebSocket URL through its custom domain,
-// wss://{domainName}[:port]/{path} (SST's `customDomainUrl`; the port is left out when it is
+// wss://{domainName}[:port][/{path}] (SST's `customDomainUrl`; the port is left out when it is
 // 443), "" without a custom domain. Clients reach it when the domain resolves to this server.
 func (a *API) CustomDomainURL() string { return a.app.CustomDomainURL() }
 

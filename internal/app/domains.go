@@ -76,7 +76,7 @@ func (a *App) ServeEdge(w http.ResponseWriter, r *http.Request, m edge.Match) {
 func (a *App) ExecuteAPIHost() string { return edge.ExecuteAPIHost(a.cfg.APIID, a.cfg.Region) }
 
 // CustomDomainURL is the API's WebSocket URL through its custom domain,
-// wss://{domainName}[:port]/{path} (SST's customDomainUrl; the port is left out when it is
+// wss://{domainName}[:port][/{path}] (SST's customDomainUrl; the port is left out when it is
 // 443); "" without a custom domain.
 func (a *App) CustomDomainURL() string {
 	if base := a.customDomainBase(); base != "" {
@@ -90,7 +90,7 @@ func (a *App) CustomDomainURL() string {
 // "" without a custom domain.
 func (a *App) CustomDomainManagementEndpoint() string {
 	if base := a.customDomainBase(); base != "" {
-		return "https://" + strings.TrimSuffix(base, "/")
+		return "https://" + base
 	}
 	return ""
 }
@@ -103,6 +103,9 @@ func (a *App) customDomainBase() string {
 	host := d.DomainName
 	if _, port, err := net.SplitHostPort(a.hostPort()); err == nil && port != "443" {
 		host = net.JoinHostPort(host, port)
+	}
+	if d.Path == "" {
+		return host
 	}
 	return host + "/" + d.Path
 }
