@@ -152,18 +152,7 @@ func TestGatewayAPIsShareOneNATSConnection(t *testing.T) {
 			}
 			apis = append(apis, api)
 		}
-		gw, err := switchboard.NewGateway(apis...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := gw.StartOn(context.Background(), "127.0.0.1:0"); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = gw.Shutdown(ctx)
-		})
+		startGateway(t, apis...)
 		return nodeAPIs{apis[0], apis[1]}
 	}
 	n1 := start("node-1")

@@ -141,18 +141,7 @@ func TestCustomDomainsOnOneListener(t *testing.T) {
 	chatAPI := newAPI(chat.props("chat", "local", switchboard.CustomDomain{DomainName: "api.example.com", Path: "chat", CertificateFile: certFile, KeyFile: keyFile}))
 	coreAPI := newAPI(core.props("core", "prod", switchboard.CustomDomain{DomainName: "api.example.com", Path: "core"}))
 	tenantsAPI := newAPI(tenants.props("tenants", "t", switchboard.CustomDomain{DomainName: "*.tenants.example.com", SecurityPolicy: "TLS_1_3"}))
-	gw, err := switchboard.NewGateway(chatAPI, coreAPI, tenantsAPI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := gw.StartOn(context.Background(), "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = gw.Shutdown(ctx)
-	})
+	gw := startGateway(t, chatAPI, coreAPI, tenantsAPI)
 	addr := gw.Addr().String()
 	_, port, _ := net.SplitHostPort(addr)
 

@@ -33,6 +33,12 @@ func startAPI(t *testing.T, props switchboard.Props, opts ...switchboard.Option)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	return serveAPI(t, api)
+}
+
+// serveAPI starts api on a free loopback port and shuts it down with the test.
+func serveAPI(t *testing.T, api *switchboard.API) *switchboard.API {
+	t.Helper()
 	if err := api.StartOn(context.Background(), "127.0.0.1:0"); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -42,6 +48,24 @@ func startAPI(t *testing.T, props switchboard.Props, opts ...switchboard.Option)
 		_ = api.Shutdown(ctx)
 	})
 	return api
+}
+
+// startGateway serves apis together on a free loopback port and shuts them down with the test.
+func startGateway(t *testing.T, apis ...*switchboard.API) *switchboard.Gateway {
+	t.Helper()
+	gw, err := switchboard.NewGateway(apis...)
+	if err != nil {
+		t.Fatalf("NewGateway: %v", err)
+	}
+	if err := gw.StartOn(context.Background(), "127.0.0.1:0"); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = gw.Shutdown(ctx)
+	})
+	return gw
 }
 
 // managementClient is the real AWS SDK client pointed at the stage, as a handler would build it.

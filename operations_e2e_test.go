@@ -67,15 +67,7 @@ func startFromFile(t *testing.T, path string, opts ...switchboard.Option) *switc
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := api.StartOn(context.Background(), "127.0.0.1:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = api.Shutdown(ctx)
-	})
-	return api
+	return serveAPI(t, api)
 }
 
 // scrapeMetrics GETs /metrics from the admin handler and parses it with Prometheus's parser.
