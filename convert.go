@@ -47,6 +47,8 @@ func (p Props) toConfig() (*config.Config, error) {
 		},
 		Server:  config.Server{Listen: p.Listen, NodeID: p.Cluster.NodeID},
 		Cluster: p.Cluster.toConfig(),
+
+		ConnectionTags: p.ConnectionTags,
 	}
 	if a := p.CustomDomain.ACME; a != nil {
 		c.CustomDomain.ACME = &config.ACME{Email: a.Email, Directory: a.Directory, CAFile: a.CAFile}

@@ -45,6 +45,10 @@ type Props struct {
 	Listen string
 	// Cluster makes the API one node of several on NATS. Default: the API runs alone.
 	Cluster Cluster
+	// ConnectionTags are the tags each connection gets at its handshake (config
+	// `connectionTags`): a tag name to a literal or $request.querystring.NAME,
+	// $request.header.NAME, $context.authorizer.NAME or $context.identity.sourceIp.
+	ConnectionTags map[string]string
 }
 
 // Route is the target of one route key: exactly one of Handler, URL or Function.

@@ -290,12 +290,18 @@ func toConfigPermissions(perms []Permission) []config.Permission {
 	return out
 }
 
-// Connection describes a live connection (GetConnection's output).
+// Connection describes a live connection: GetConnection's output, and in a connection list its
+// id, principal and tags too.
 type Connection struct {
+	ConnectionID string
 	ConnectedAt  time.Time
 	LastActiveAt time.Time
 	SourceIP     string
 	UserAgent    string
+	// PrincipalID is the Lambda authorizer's principalId; "" without one.
+	PrincipalID string
+	// Tags are the connection's tags (a copy).
+	Tags map[string]string
 }
 
 // PostToConnection sends data to a client as one text frame. It returns once the frame is
@@ -310,8 +316,7 @@ func (a *API) GetConnection(ctx context.Context, connectionID string) (*Connecti
 	if err != nil {
 		return nil, err
 	}
-	return &Connection{ConnectedAt: info.ConnectedAt, LastActiveAt: info.LastActiveAt,
-		SourceIP: info.SourceIP, UserAgent: info.UserAgent}, nil
+	return connectionOf(info), nil
 }
 
 // DeleteConnection closes a connection with 1000 and delivers its $disconnect, or returns

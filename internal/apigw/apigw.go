@@ -55,12 +55,18 @@ func ErrorStatus(err error) (status int, typ string) {
 	return 500, "InternalServerErrorException"
 }
 
-// ConnectionInfo is what GetConnection returns for a live connection.
+// ConnectionInfo describes a live connection: what GetConnection returns (its connectedAt,
+// lastActiveAt and identity) and what the connection list adds (its id, principal and tags).
 type ConnectionInfo struct {
+	ConnectionID string
 	ConnectedAt  time.Time
 	LastActiveAt time.Time
 	SourceIP     string
 	UserAgent    string
+	// PrincipalID is the authorizer's principalId; "" when no Lambda authorizer ran.
+	PrincipalID string
+	// Tags are the connection's tags, a copy the caller owns; nil when it has none.
+	Tags map[string]string
 }
 
 // Connections is the set of operations the @connections API offers. Implementations return
@@ -73,4 +79,66 @@ type Connections interface {
 	GetConnection(ctx context.Context, connectionID string) (ConnectionInfo, error)
 	// DeleteConnection closes the connection with 1000 and delivers $disconnect.
 	DeleteConnection(ctx context.Context, connectionID string) error
+}
+
+// ListInput selects a page of connections, in connection-id order.
+type ListInput struct {
+	// After lists only ids strictly greater than this one; "" starts at the first.
+	After string
+	// Limit is the most items a page holds; below 1 means DefaultListLimit.
+	Limit int
+	// Tags keeps the connections that carry every one of these tags; nil keeps all.
+	Tags map[string]string
+}
+
+// The bounds of a page of connections.
+const (
+	DefaultListLimit = 100
+	MaxListLimit     = 1000
+)
+
+// ListOutput is a page of connections.
+type ListOutput struct {
+	Items []ConnectionInfo
+	// More is set when connections after the last item match too.
+	More bool
+}
+
+// BroadcastResult counts what a broadcast did: Sent frames queued, Dropped refused because the
+// connection's send queue was full.
+type BroadcastResult struct {
+	Sent    int
+	Dropped int
+}
+
+// Add adds o's counts to r.
+func (r *BroadcastResult) Add(o BroadcastResult) {
+	r.Sent += o.Sent
+	r.Dropped += o.Dropped
+}
+
+// Directory is what Switchboard adds to the @connections API: listing connections, tagging
+// them, and sending one message to many. Implementations return ErrGone for unknown or closed
+// connections.
+type Directory interface {
+	// ListConnections returns a page of the open connections that carry in.Tags.
+	ListConnections(ctx context.Context, in ListInput) (ListOutput, error)
+	// TagConnection merges tags into the connection's tags.
+	TagConnection(ctx context.Context, connectionID string, tags map[string]string) error
+	// UntagConnection removes the tags with these keys; absent keys are ignored.
+	UntagConnection(ctx context.Context, connectionID string, keys ...string) error
+	// Broadcast queues data as one text frame to every open connection that carries all of
+	// tags (every connection when tags is empty). It never waits for a slow client: a full send
+	// queue counts as dropped.
+	Broadcast(ctx context.Context, data []byte, tags map[string]string) (BroadcastResult, error)
+}
+
+// MatchTags reports whether have carries every key of want with the same value.
+func MatchTags(have, want map[string]string) bool {
+	for k, v := range want {
+		if hv, ok := have[k]; !ok || hv != v {
+			return false
+		}
+	}
+	return true
 }

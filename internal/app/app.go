@@ -148,6 +148,7 @@ func New(cfg *config.Config, opts Options) (_ *App, err error) {
 		RouteAuthorizer: &routeAuth{store: a.iam, cfg: cfg},
 		Observer:        a.wsObserver(),
 		Tracker:         a.clusterTracker(node),
+		ConnectionTags:  cfg.ConnectionTags,
 		Logger:          a.log,
 		Now:             opts.Now,
 	})
@@ -163,6 +164,7 @@ func New(cfg *config.Config, opts Options) (_ *App, err error) {
 		"routes", strings.Join(p.table.Keys(), " "))
 	a.mgmt.Store(&mgmt.Handler{
 		Conns:    a.ws,
+		Dir:      a.ws,
 		Guard:    a.managementGuard(),
 		MaxBytes: cfg.Limits.MaxMessageBytes,
 		ValidID:  event.WellFormedID,
@@ -307,6 +309,14 @@ func (a *App) ManagementEndpoint() string { return "http://" + a.hostPort() + "/
 
 // Connections reaches the stage's connections without HTTP.
 func (a *App) Connections() apigw.Connections { return a.mgmt.Load().Conns }
+
+// Directory lists, tags and broadcasts to the stage's connections (every node's, in a
+// cluster) without HTTP.
+func (a *App) Directory() apigw.Directory { return a.mgmt.Load().Dir }
+
+// SetFrameTap makes t hear every frame in and out of the stage's connections on this node, and
+// their starts and ends; nil stops it.
+func (a *App) SetFrameTap(t wsserver.FrameTap) { a.ws.SetTap(t) }
 
 // Config returns the deployed config snapshot.
 func (a *App) Config() *config.Config { return a.cur.Load() }

@@ -151,17 +151,18 @@ func (r *routeAuth) AuthorizeRoute(conn *event.Conn, routeKey string) bool {
 	return r.store.Authorize(key, iam.ActionInvoke, arn) == nil
 }
 
-// managementGuard returns who may call @connections: with IAM, callers whose signature verifies
-// and whose principal may execute-api:ManageConnections the connection's ARN, from anywhere;
-// without, loopback callers.
+// managementGuard returns who may call @connections and @broadcast: with IAM, callers whose
+// signature verifies and whose principal may execute-api:ManageConnections the resource's ARN
+// (…/{stage}/{VERB}/@connections/{id}, …/@connections/ for the list, …/@connections/{id}/tags
+// for tags, …/@broadcast), from anywhere; without, loopback callers.
 //
 // The choice follows the deployed config at each call.
 func (a *App) managementGuard() mgmt.Guard {
-	return mgmt.GuardFunc(func(r *http.Request, body []byte, id string) error {
+	return mgmt.GuardFunc(func(r *http.Request, body []byte, resource string) error {
 		if !a.iamConfigured() {
-			return mgmt.LoopbackOnly.AuthorizeManagement(r, body, id)
+			return mgmt.LoopbackOnly.AuthorizeManagement(r, body, resource)
 		}
-		arn := iam.ManageConnectionsARN(a.cfg.Region, a.cfg.AccountID, a.cfg.APIID, a.cfg.Stage.Name, r.Method, id)
+		arn := iam.ExecuteAPIARN(a.cfg.Region, a.cfg.AccountID, a.cfg.APIID, a.cfg.Stage.Name, r.Method, resource)
 		_, err := a.iam.AuthorizeRequest(r, body, iam.ActionManageConnections, arn, a.opts.Now())
 		return err
 	})

@@ -194,6 +194,7 @@ func (a *App) commit(p *plan) string {
 		AccessLog:       p.access.logger,
 		Authorizer:      a.connectAuthorizer(p.cfg, p.auth, p.routes),
 		RouteAuthorizer: &routeAuth{store: a.iam, cfg: a.cfg},
+		ConnectionTags:  p.cfg.ConnectionTags,
 	})
 	if a.metrics != nil {
 		a.metrics.SetDetailed(p.cfg.Stage.DetailedMetrics)

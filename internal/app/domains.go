@@ -12,7 +12,6 @@ import (
 
 	"github.com/switchboardhq/switchboard/internal/config"
 	"github.com/switchboardhq/switchboard/internal/edge"
-	"github.com/switchboardhq/switchboard/internal/mgmt"
 )
 
 // acmeSource is a custom domain's certificate from an ACME CA.
@@ -57,17 +56,15 @@ func where(c *config.Config, key string) string {
 }
 
 // ServeEdge serves a request the edge matched to this app: the WebSocket endpoint, or the
-// management API under it. Anything else under the app's base path is 403, as on API Gateway.
+// management API under it (@connections, and Switchboard's list, tags and @broadcast). Anything else under the app's base path is 403, as on API Gateway.
 func (a *App) ServeEdge(w http.ResponseWriter, r *http.Request, m edge.Match) {
 	switch rest := m.Rest; {
 	case len(rest) == 0:
 		a.ws.ServeHTTP(w, r)
-	case rest[0] != "@connections":
+	case rest[0] != "@connections" && rest[0] != "@broadcast":
 		edge.Forbidden(w)
-	case len(rest) == 2 && rest[1] != "":
-		a.mgmt.Load().Serve(w, r, rest[1])
 	default:
-		writeAPIError(w, r, mgmt.NoMethod(r, strings.Join(rest, "/")))
+		a.mgmt.Load().ServePath(w, r, rest)
 	}
 }
 

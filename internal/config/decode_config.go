@@ -18,14 +18,15 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 				"function": func(p string, v *yaml.Node) { c.Defaults.Function = d.functionProps(p, v) },
 			})
 		},
-		"routes":       func(p string, v *yaml.Node) { c.Routes = d.routes(p, v) },
-		"authorizer":   func(p string, v *yaml.Node) { d.authorizer(p, v, &c.Authorizer) },
-		"accessLog":    func(p string, v *yaml.Node) { d.accessLog(p, v, &c.AccessLog) },
-		"customDomain": func(p string, v *yaml.Node) { d.customDomain(p, v, &c.CustomDomain) },
-		"stage":        func(p string, v *yaml.Node) { d.stage(p, v, &c.Stage) },
-		"limits":       func(p string, v *yaml.Node) { d.limits(p, v, &c.Limits) },
-		"server":       func(p string, v *yaml.Node) { d.server(p, v, &c.Server) },
-		"cluster":      func(p string, v *yaml.Node) { d.cluster(p, v, &c.Cluster) },
+		"routes":         func(p string, v *yaml.Node) { c.Routes = d.routes(p, v) },
+		"authorizer":     func(p string, v *yaml.Node) { d.authorizer(p, v, &c.Authorizer) },
+		"accessLog":      func(p string, v *yaml.Node) { d.accessLog(p, v, &c.AccessLog) },
+		"customDomain":   func(p string, v *yaml.Node) { d.customDomain(p, v, &c.CustomDomain) },
+		"stage":          func(p string, v *yaml.Node) { d.stage(p, v, &c.Stage) },
+		"limits":         func(p string, v *yaml.Node) { d.limits(p, v, &c.Limits) },
+		"server":         func(p string, v *yaml.Node) { d.server(p, v, &c.Server) },
+		"cluster":        func(p string, v *yaml.Node) { d.cluster(p, v, &c.Cluster) },
+		"connectionTags": d.stringMap(&c.ConnectionTags),
 	})
 }
 

@@ -29,6 +29,11 @@ func parseProblems(t *testing.T, src string) Problems {
 // TestEachKindOfMistake checks the exact position, key and message of one mistake at a time.
 func TestEachKindOfMistake(t *testing.T) {
 	tests := []struct{ name, src, want string }{
+		// connectionTags.
+		{"connection tag from an unknown source", "connectionTags:\n  room: $request.body.room\n",
+			`c.yaml:2:3: connectionTags.room: "$request.body.room" is not a value Switchboard can take at the handshake: use $request.querystring.NAME, $request.header.NAME, $context.authorizer.NAME, $context.identity.sourceIp, or a literal that does not start with $`},
+		{"connection tags not a mapping", "connectionTags: room\n",
+			`c.yaml:1:1: connectionTags: must be a mapping of names to strings, got the string "room"`},
 		// Keys.
 		{"unknown key with suggestion", "routs: {}\n",
 			`c.yaml:1:1: unknown key "routs" (did you mean "routes"?)`},

@@ -43,6 +43,10 @@ type Config struct {
 	Server Server
 	// Cluster makes this node one of several serving the API, on NATS (key `cluster`).
 	Cluster Cluster
+	// ConnectionTags are the tags every connection gets at its handshake (key `connectionTags`):
+	// a tag name to a literal value or a selection expression (see ParseTagValue). A tag whose
+	// expression selects nothing is not set.
+	ConnectionTags map[string]string
 
 	// src holds the file positions of the keys, for problems that cite file:line; nil for a
 	// config built in Go. Copies of the Config share it.

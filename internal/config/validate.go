@@ -46,6 +46,7 @@ func check(c *Config, src *source) Problems {
 	ck.limits()
 	ck.server()
 	ck.cluster()
+	ck.connectionTags()
 	return ck.probs
 }
 

@@ -1,8 +1,10 @@
 // Package mgmt serves the @connections management API (ApiGatewayManagementApi 2018-11-29):
 // POST sends data to a connection, GET describes it, DELETE closes it, with AWS's status codes,
-// error types and bodies, so that the AWS SDKs' clients work unmodified.
+// error types and bodies, so that the AWS SDKs' clients work unmodified. Beside it, in the same
+// style, what AWS lacks: the connection list (GET @connections), tags (PUT and DELETE
+// @connections/{id}/tags) and broadcast (POST @broadcast), see directory.go.
 //
-// Use Handler.Serve from the stage router with the connection id taken from the path; Guard
+// Use Handler.ServePath from the stage router with the path segments below the stage; Guard
 // decides who may call (LoopbackOnly until IAM is configured).
 package mgmt
 
@@ -13,24 +15,26 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/switchboardhq/switchboard/internal/apigw"
 )
 
-// Guard authorizes one management call; body is the request body (signatures cover it). It
-// returns nil to allow, or an error; an *apigw.Error chooses the response (403 for most
-// refusals).
+// Guard authorizes one management call; body is the request body (signatures cover it) and
+// resource the path below the stage that the call acts on ("@connections/{id}",
+// "@connections/" for the list, "@connections/{id}/tags", "@broadcast"). It returns nil to
+// allow, or an error; an *apigw.Error chooses the response (403 for most refusals).
 type Guard interface {
-	AuthorizeManagement(r *http.Request, body []byte, connectionID string) error
+	AuthorizeManagement(r *http.Request, body []byte, resource string) error
 }
 
 // GuardFunc adapts a function to Guard.
-type GuardFunc func(r *http.Request, body []byte, connectionID string) error
+type GuardFunc func(r *http.Request, body []byte, resource string) error
 
 // AuthorizeManagement calls f.
-func (f GuardFunc) AuthorizeManagement(r *http.Request, body []byte, connectionID string) error {
-	return f(r, body, connectionID)
+func (f GuardFunc) AuthorizeManagement(r *http.Request, body []byte, resource string) error {
+	return f(r, body, resource)
 }
 
 // LoopbackOnly allows calls from loopback addresses only, whether or not they are signed, and
@@ -51,6 +55,8 @@ var LoopbackOnly Guard = GuardFunc(func(r *http.Request, _ []byte, _ string) err
 type Handler struct {
 	// Conns reaches the connections. Required.
 	Conns apigw.Connections
+	// Dir lists, tags and broadcasts; nil answers those paths as AWS answers unknown ones.
+	Dir apigw.Directory
 	// Guard authorizes each call. Default LoopbackOnly.
 	Guard Guard
 	// MaxBytes is the largest POST body (AWS: 131072). Required.
@@ -62,32 +68,76 @@ type Handler struct {
 	Logger *slog.Logger
 }
 
-// Serve handles one call for connectionID (already unescaped from the path).
+// ServePath handles one call for the path segments below the stage (unescaped), whose first is
+// "@connections" or "@broadcast".
+func (h *Handler) ServePath(w http.ResponseWriter, r *http.Request, rest []string) {
+	id := ""
+	if len(rest) > 1 {
+		id = rest[1]
+	}
+	var err error
+	switch {
+	case len(rest) == 2 && rest[0] == "@connections" && id != "":
+		err = h.serve(w, r, id)
+	case h.Dir == nil:
+		err = NoMethod(r, strings.Join(rest, "/"))
+	case len(rest) == 1 && rest[0] == "@connections":
+		err = h.serveList(w, r)
+	case len(rest) >= 3 && rest[0] == "@connections" && id != "" && rest[2] == "tags":
+		err = h.serveTags(w, r, id, rest[3:])
+	case len(rest) == 1 && rest[0] == "@broadcast":
+		err = h.serveBroadcast(w, r)
+	default:
+		err = NoMethod(r, strings.Join(rest, "/"))
+	}
+	if err != nil {
+		h.WriteError(w, r, id, err)
+	}
+}
+
+// Serve handles one @connections call for connectionID (already unescaped from the path).
 func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, connectionID string) {
 	if err := h.serve(w, r, connectionID); err != nil {
 		h.WriteError(w, r, connectionID, err)
 	}
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, id string) error {
+// authorize reads the body (at most limit bytes; a SigV4 signature covers it, so it is read
+// before authorization) and asks the guard about resource.
+func (h *Handler) authorize(r *http.Request, resource string, limit int) ([]byte, error) {
 	guard := h.Guard
 	if guard == nil {
 		guard = LoopbackOnly
 	}
-	// The body is read before authorization because a SigV4 signature covers it.
-	data, err := io.ReadAll(io.LimitReader(r.Body, int64(h.MaxBytes)+1))
+	data, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
 	if err != nil {
-		return &apigw.Error{Status: http.StatusBadRequest, Type: "BadRequestException", Message: "Could not read the request body"}
+		return nil, &apigw.Error{Status: http.StatusBadRequest, Type: "BadRequestException", Message: "Could not read the request body"}
 	}
-	if len(data) > h.MaxBytes {
-		return apigw.ErrPayloadTooLarge
+	if len(data) > limit {
+		return nil, apigw.ErrPayloadTooLarge
 	}
-	if err := guard.AuthorizeManagement(r, data, id); err != nil {
-		return err
+	if err := guard.AuthorizeManagement(r, data, resource); err != nil {
+		return nil, err
 	}
+	return data, nil
+}
+
+// checkID answers 400 for a malformed connection id.
+func (h *Handler) checkID(id string) error {
 	if h.ValidID != nil && !h.ValidID(id) {
 		return &apigw.Error{Status: http.StatusBadRequest, Type: "BadRequestException",
 			Message: "Invalid connection id: " + quoteForMessage(id)}
+	}
+	return nil
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, id string) error {
+	data, err := h.authorize(r, "@connections/"+id, h.MaxBytes)
+	if err != nil {
+		return err
+	}
+	if err := h.checkID(id); err != nil {
+		return err
 	}
 	ctx := r.Context()
 	switch r.Method {

@@ -33,6 +33,9 @@ type Conn struct {
 	// lim are the limits of the deployment the connection opened under; they stay with it.
 	lim *config.Limits
 
+	// tags are the connection's tags, replaced whole on each change (directory.go); nil: none.
+	tags atomic.Pointer[map[string]string]
+
 	lastActive  atomic.Int64 // unix nanos of the last frame in or out (GetConnection)
 	lastInbound atomic.Int64 // unix nanos of the last client message (idle timeout)
 
@@ -256,6 +259,7 @@ func (c *Conn) handle(typ websocket.MessageType, body []byte) bool {
 	now := s.now()
 	c.lastInbound.Store(now.UnixNano())
 	c.lastActive.Store(now.UnixNano())
+	c.tapFrame(true, typ == websocket.MessageBinary, body)
 
 	reqID, msgID := s.opts.IDs.MessageIDs()
 	d := s.dep.Load()
@@ -490,6 +494,7 @@ func (c *Conn) write(m outbound) {
 		return
 	}
 	c.lastActive.Store(c.srv.now().UnixNano())
+	c.tapFrame(false, m.typ == websocket.MessageBinary, m.data)
 }
 
 // checkWrite is writeDog's check: it drops the connection when the frame being written has taken
@@ -514,6 +519,7 @@ func (c *Conn) finish(readErr error) {
 	if s.opts.Tracker != nil {
 		s.opts.Tracker.Closed(&c.ev)
 	}
+	s.tapClosed(c.id)
 	c.limitTimer.Stop()
 	c.callDog.stop() // writeDog may be armed by a write still failing; its check then finds none
 

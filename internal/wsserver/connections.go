@@ -2,7 +2,6 @@ package wsserver
 
 import (
 	"context"
-	"time"
 
 	"github.com/coder/websocket"
 
@@ -34,16 +33,11 @@ func (s *Server) PostToConnection(_ context.Context, connectionID string, data [
 
 // GetConnection describes a connection of this server.
 func (s *Server) GetConnection(_ context.Context, connectionID string) (apigw.ConnectionInfo, error) {
-	c, ok := s.conns.Get(connectionID)
-	if !ok || c.closing.Load() {
+	c, ok := s.openConn(connectionID)
+	if !ok {
 		return apigw.ConnectionInfo{}, apigw.ErrGone
 	}
-	return apigw.ConnectionInfo{
-		ConnectedAt:  c.connected,
-		LastActiveAt: time.Unix(0, c.lastActive.Load()),
-		SourceIP:     c.ev.Identity.SourceIP,
-		UserAgent:    c.ev.Identity.UserAgent,
-	}, nil
+	return c.info(), nil
 }
 
 // DeleteConnection closes a connection with 1000; its $disconnect reports 1000 "Connection

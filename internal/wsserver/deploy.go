@@ -25,6 +25,8 @@ type Deployment struct {
 	Authorizer ConnectAuthorizer
 	// RouteAuthorizer decides on routes marked IAM; nil refuses them all.
 	RouteAuthorizer RouteAuthorizer
+	// ConnectionTags are `connectionTags`, for handshakes from now on.
+	ConnectionTags map[string]string
 }
 
 // deployed is a Deployment as the server uses it.
@@ -37,6 +39,8 @@ type deployed struct {
 	access      *accesslog.Logger
 	authorizer  ConnectAuthorizer
 	routeAuth   RouteAuthorizer
+	tagsCfg     map[string]string
+	tagRules    []tagRule
 }
 
 // Deploy swaps in d. Open connections stay open: their next message is routed by d's table, with
@@ -56,6 +60,8 @@ func (s *Server) deploy(d Deployment) {
 		access:      d.AccessLog,
 		authorizer:  d.Authorizer,
 		routeAuth:   d.RouteAuthorizer,
+		tagsCfg:     d.ConnectionTags,
+		tagRules:    compileTags(d.ConnectionTags),
 	}
 	if old := s.dep.Load(); old != nil && old.throttleCfg == d.Throttle {
 		n.throttle = old.throttle
@@ -71,5 +77,5 @@ func (s *Server) deploy(d Deployment) {
 // current returns the deployment in force as a Deployment.
 func (d *deployed) deployment() Deployment {
 	return Deployment{Routes: d.routes, StageVariables: d.vars, Limits: *d.limits, Throttle: d.throttleCfg,
-		AccessLog: d.access, Authorizer: d.authorizer, RouteAuthorizer: d.routeAuth}
+		AccessLog: d.access, Authorizer: d.authorizer, RouteAuthorizer: d.routeAuth, ConnectionTags: d.tagsCfg}
 }

@@ -62,6 +62,8 @@ type Options struct {
 	RouteAuthorizer RouteAuthorizer
 	// Observer hears of every request, for metrics; nil observes nothing.
 	Observer Observer
+	// ConnectionTags are `connectionTags`: the tags a connection gets at its handshake.
+	ConnectionTags map[string]string
 	// Tracker is told when a connection starts to exist for @connections and when it ends
 	// (a cluster records them); nil tracks nothing.
 	Tracker Tracker
@@ -97,6 +99,8 @@ type Server struct {
 	callsCanceled atomic.Bool
 	// live counts handshakes in progress, open connections and $disconnect deliveries.
 	live sync.WaitGroup
+	// tap hears frames (SetTap); nil: none.
+	tap atomic.Pointer[tapBox]
 }
 
 // New returns a Server ready to serve handshakes.
@@ -120,7 +124,8 @@ func New(opts Options) (*Server, error) {
 	s.started = time.Now()
 	s.base, s.cancelBase = context.WithCancel(context.Background())
 	s.deploy(Deployment{Routes: opts.Routes, StageVariables: opts.StageVariables, Limits: opts.Limits,
-		Throttle: opts.Throttle, AccessLog: opts.AccessLog, Authorizer: opts.Authorizer, RouteAuthorizer: opts.RouteAuthorizer})
+		Throttle: opts.Throttle, AccessLog: opts.AccessLog, Authorizer: opts.Authorizer, RouteAuthorizer: opts.RouteAuthorizer,
+		ConnectionTags: opts.ConnectionTags})
 	return s, nil
 }
 
@@ -194,6 +199,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	tags := d.handshakeTags(r, &c.ev)
 	connected := false
 	integStatus, latency := 0, time.Duration(-1)
 	if rt, ok := d.routes.Get(event.RouteConnect); ok {
@@ -228,6 +234,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p := responseHeader(resp, "Sec-WebSocket-Protocol"); p != "" {
 			w.Header().Set("Sec-WebSocket-Protocol", p)
 		}
+		tags = s.responseTags(resp, c, tags)
 		connected = true
 	} else {
 		s.observe(Request{Kind: RequestConnect, Route: event.RouteConnect, Reached: true, Outcome: OutcomeOK, Latency: -1})
@@ -235,11 +242,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	// The connection exists for @connections from here on: posts made now are queued and sent
 	// once the handshake completes (AWS answers 410 only while $connect runs).
+	if tags != nil {
+		c.tags.Store(&tags)
+	}
 	s.live.Add(1)
 	s.conns.Add(c.id, c)
 	if s.opts.Tracker != nil {
 		s.opts.Tracker.Opened(&c.ev)
 	}
+	s.tapOpened(c.id)
 	hw := &hijackSmall{ResponseWriter: w, maxFrame: int64(c.lim.MaxFrameBytes)}
 	ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
 		// API Gateway does not check Origin; authorization is the authorizer's job.
@@ -252,6 +263,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.opts.Tracker != nil {
 			s.opts.Tracker.Closed(&c.ev)
 		}
+		s.tapClosed(c.id)
 		if connected {
 			s.deliverDisconnect(c, 1006, "")
 		}

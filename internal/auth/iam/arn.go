@@ -34,13 +34,31 @@ func ManageConnectionsARN(region, account, apiID, stage, verb, connectionID stri
 		strings.ToUpper(verb) + "/@connections/" + connectionID
 }
 
+// ExecuteAPIARN is the resource of a management call on a stage's path below it:
+// arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{resource}, resource being
+// "@connections/{id}" for example.
+func ExecuteAPIARN(region, account, apiID, stage, verb, resource string) string {
+	return "arn:aws:execute-api:" + region + ":" + account + ":" + apiID + "/" + stage + "/" +
+		strings.ToUpper(verb) + "/" + resource
+}
+
+// BroadcastARN is the resource of a call to Switchboard's broadcast endpoint,
+// arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/@broadcast (action
+// ManageConnections, as for @connections).
+func BroadcastARN(region, account, apiID, stage, verb string) string {
+	return "arn:aws:execute-api:" + region + ":" + account + ":" + apiID + "/" + stage + "/" +
+		strings.ToUpper(verb) + "/@broadcast"
+}
+
 // ManagementAPIStatement allows execute-api:ManageConnections on every connection of a stage
 // with any verb, the statement CDK's stage.grantManagementApiAccess adds
-// (…/{stage}/*/@connections/*, after aws/aws-cdk#18544 widened it from POST).
+// (…/{stage}/*/@connections/*, after aws/aws-cdk#18544 widened it from POST), and on
+// Switchboard's broadcast endpoint (…/{stage}/*/@broadcast), which AWS does not have.
 func ManagementAPIStatement(region, account, apiID, stage string) policy.Statement {
 	return policy.Statement{
-		Effect:   policy.Allow,
-		Action:   []string{ActionManageConnections},
-		Resource: []string{ManageConnectionsARN(region, account, apiID, stage, "*", "*")},
+		Effect: policy.Allow,
+		Action: []string{ActionManageConnections},
+		Resource: []string{ManageConnectionsARN(region, account, apiID, stage, "*", "*"),
+			BroadcastARN(region, account, apiID, stage, "*")},
 	}
 }
