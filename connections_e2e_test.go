@@ -435,3 +435,102 @@ func TestBroadcastAndListUnderIAM(t *testing.T) {
 		t.Fatalf("client got %q", got)
 	}
 }
+
+// TestClusterListTagAndBroadcast: three nodes of one API on an embedded NATS server. Through
+// node a's HTTP endpoints, the list pages over every node's connections, a tag set on node a
+// reaches a connection of node c, and a broadcast reaches the matching clients of every node.
+func TestClusterListTagAndBroadcast(t *testing.T) {
+	ns, err := switchboard.StartNATS("127.0.0.1:0", t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ns.Shutdown)
+	ids := newConnIDs()
+	node := func(name string) *switchboard.API {
+		return startAPI(t, switchboard.Props{
+			Name:           "chat",
+			Stage:          switchboard.Stage{Name: "prod"},
+			Cluster:        switchboard.Cluster{NATS: ns.URL(), NodeID: name, LeaseTTL: time.Second},
+			ConnectionTags: map[string]string{"room": "$request.querystring.room"},
+			Routes:         map[string]switchboard.Route{"$connect": {Handler: ids.connect}},
+		})
+	}
+	nodes := []*switchboard.API{node("node-a"), node("node-b"), node("node-c")}
+	for _, n := range nodes {
+		deadline := time.Now().Add(20 * time.Second)
+		for n.ClusterNodes() != 3 {
+			if time.Now().After(deadline) {
+				t.Fatalf("a node sees %d nodes, want 3", n.ClusterNodes())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// Two clients on each node: one in room r, one in room s.
+	type client struct {
+		c  *websocket.Conn
+		id string
+	}
+	var clients []client
+	for _, n := range nodes {
+		for _, room := range []string{"r", "s"} {
+			c := dial(t, n.URL()+"?room="+room)
+			id := nextID(t, ids.connected)
+			waitReady(t, n, id)
+			clients = append(clients, client{c, id})
+		}
+	}
+	var all []string
+	for _, c := range clients {
+		all = append(all, c.id)
+	}
+	slices.Sort(all)
+	ep := nodes[0].ManagementEndpoint()
+
+	var got []string
+	q := "?maxResults=4"
+	for i := 0; i < 5; i++ {
+		out := listConnections(t, ep, q, nil)
+		for _, it := range out.Items {
+			got = append(got, it.ConnectionID)
+		}
+		if out.NextToken == "" {
+			break
+		}
+		q = "?maxResults=4&nextToken=" + url.QueryEscape(out.NextToken)
+	}
+	if !slices.Equal(got, all) {
+		t.Fatalf("listed through node a: %v, want every node's %v", got, all)
+	}
+
+	// Tag node c's room-s client into room r, through node a.
+	moved := clients[5]
+	if status, _, body := mgmtCall(t, http.MethodPut, ep+"/@connections/"+url.PathEscape(moved.id)+"/tags",
+		map[string]any{"tags": map[string]string{"room": "r"}}, nil); status != http.StatusNoContent {
+		t.Fatalf("PUT tags of node c's connection on node a: %d %s", status, body)
+	}
+	if out := listConnections(t, ep, "?tag=room:r", nil); len(out.Items) != 4 {
+		t.Fatalf("room r after the move: %d connections, want 4", len(out.Items))
+	}
+	status, _, body := mgmtCall(t, http.MethodPost, ep+"/@broadcast", map[string]any{"data": "to room r", "tags": map[string]string{"room": "r"}}, nil)
+	if status != http.StatusOK || string(body) != `{"sent":4,"dropped":0}` {
+		t.Fatalf("broadcast through node a: %d %s", status, body)
+	}
+	for i, c := range clients {
+		if i%2 == 1 && c.id != moved.id {
+			continue // room s
+		}
+		if got := readFrame(t, c.c); got != "to room r" {
+			t.Errorf("client %d got %q", i, got)
+		}
+	}
+	// Everyone, from node b through the Go API; the room-s clients' first frame is this one.
+	res, err := nodes[1].Broadcast(context.Background(), []byte("to all"), nil)
+	if err != nil || res.Sent != 6 {
+		t.Fatalf("Broadcast on node b = %+v, %v", res, err)
+	}
+	for i, c := range clients {
+		if got := readFrame(t, c.c); got != "to all" {
+			t.Errorf("client %d got %q, want %q", i, got, "to all")
+		}
+	}
+}

@@ -298,14 +298,17 @@ func TestUnknownStageAndPaths(t *testing.T) {
 	api := startAPI(t, switchboard.Props{Stage: switchboard.Stage{Name: "prod"}})
 	base := strings.Replace(api.ManagementEndpoint(), "/prod", "", 1)
 	// A stage or path no API claims gets API Gateway's 403 {"message":"Forbidden"}; a
-	// management path without an id is the management API's own 404.
+	// management path it does not know is the management API's own 404 (GET @connections
+	// without an id is Switchboard's connection list).
 	for path, want := range map[string]int{
-		"/":                        403,
-		"/other":                   403,
-		"/prod/elsewhere":          403,
-		"/prod/@connections":       404,
-		"/prod":                    426,
-		"/other/@connections/abc=": 403,
+		"/":                         403,
+		"/other":                    403,
+		"/prod/elsewhere":           403,
+		"/prod/@connections":        200,
+		"/prod/@connections/abc=/x": 404,
+		"/prod/@broadcast":          404, // POST only
+		"/prod":                     426,
+		"/other/@connections/abc=":  403,
 	} {
 		resp, err := http.Get(base + path)
 		if err != nil {

@@ -104,6 +104,7 @@ func (a *App) joinCluster(ctx context.Context, c *natscluster.Client) error {
 	a.cl.tracker.set(m)
 	h := *a.mgmt.Load() // deployments copy the handler, Conns included
 	h.Conns = &cluster.Connections{Self: a.cl.node, Local: a.ws, Remote: m}
+	h.Dir = &cluster.Directory{Self: a.cl.node, Local: a.ws, Remote: m}
 	a.mgmt.Store(&h)
 	return nil
 }

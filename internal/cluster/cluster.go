@@ -12,6 +12,8 @@ package cluster
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/switchboardhq/switchboard/internal/apigw"
 	"github.com/switchboardhq/switchboard/internal/event"
@@ -35,6 +37,9 @@ type Member interface {
 	// node, with the outcomes the holder's local call has, or ErrGone, ErrUnavailable or
 	// ErrTimeout.
 	apigw.Connections
+	// ListConnections and Broadcast cover the other nodes' connections; TagConnection and
+	// UntagConnection reach a connection held by another node.
+	apigw.Directory
 	// Opened and Closed record this node's connections (see wsserver.Tracker); they do not block.
 	Opened(c *event.Conn)
 	Closed(c *event.Conn)
@@ -50,6 +55,8 @@ type Member interface {
 type Host interface {
 	// Connections reaches the connections this node holds.
 	apigw.Connections
+	// Directory lists, tags and broadcasts to the connections this node holds.
+	apigw.Directory
 	// DeliverDisconnect invokes $disconnect for a connection of a node that died.
 	DeliverDisconnect(ctx context.Context, c *event.Conn, code int, reason string)
 }
@@ -86,4 +93,93 @@ func (c *Connections) GetConnection(ctx context.Context, id string) (apigw.Conne
 // DeleteConnection closes the connection, wherever it is held.
 func (c *Connections) DeleteConnection(ctx context.Context, id string) error {
 	return c.pick(id).DeleteConnection(ctx, id)
+}
+
+// Directory is the list, tags and broadcast of a node in a cluster: lists and broadcasts cover
+// Local and Remote (every other node) at once; tags go where the connection is held, as
+// Connections does.
+type Directory struct {
+	Self   event.NodeID
+	Local  apigw.Directory
+	Remote apigw.Directory
+}
+
+var _ apigw.Directory = (*Directory)(nil)
+
+func (d *Directory) pick(id string) apigw.Directory {
+	node, kind, ok := event.ParseID(id)
+	if !ok || kind != event.KindConnection || node == d.Self {
+		return d.Local
+	}
+	return d.Remote
+}
+
+// ListConnections merges a page of this node's connections with a page of the others'.
+func (d *Directory) ListConnections(ctx context.Context, in apigw.ListInput) (apigw.ListOutput, error) {
+	var (
+		remote    apigw.ListOutput
+		remoteErr error
+		done      = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		remote, remoteErr = d.Remote.ListConnections(ctx, in)
+	}()
+	local, err := d.Local.ListConnections(ctx, in)
+	<-done
+	if err != nil {
+		return apigw.ListOutput{}, err
+	}
+	if remoteErr != nil {
+		return apigw.ListOutput{}, remoteErr
+	}
+	local.Items = append(local.Items, remote.Items...)
+	local.More = local.More || remote.More
+	return MergePages(in.Limit, local), nil
+}
+
+// TagConnection tags the connection, wherever it is held.
+func (d *Directory) TagConnection(ctx context.Context, id string, tags map[string]string) error {
+	return d.pick(id).TagConnection(ctx, id, tags)
+}
+
+// UntagConnection removes tags of the connection, wherever it is held.
+func (d *Directory) UntagConnection(ctx context.Context, id string, keys ...string) error {
+	return d.pick(id).UntagConnection(ctx, id, keys...)
+}
+
+// Broadcast sends to this node's matching connections and to the other nodes' at once; the
+// counts are summed. When the other nodes cannot be reached, this node's connections still got
+// the frame and the error says the rest did not.
+func (d *Directory) Broadcast(ctx context.Context, data []byte, tags map[string]string) (apigw.BroadcastResult, error) {
+	var (
+		remote    apigw.BroadcastResult
+		remoteErr error
+		done      = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		remote, remoteErr = d.Remote.Broadcast(ctx, data, tags)
+	}()
+	res, err := d.Local.Broadcast(ctx, data, tags)
+	<-done
+	if err != nil {
+		return res, err
+	}
+	res.Add(remote)
+	return res, remoteErr
+}
+
+// MergePages sorts the items of pages gathered from several nodes (each in id order, each at
+// most limit long) by id and keeps the first limit; More is set when any node had more or
+// items were cut.
+func MergePages(limit int, p apigw.ListOutput) apigw.ListOutput {
+	if limit < 1 {
+		limit = apigw.DefaultListLimit
+	}
+	slices.SortFunc(p.Items, func(a, b apigw.ConnectionInfo) int { return strings.Compare(a.ConnectionID, b.ConnectionID) })
+	if len(p.Items) > limit {
+		p.Items, p.More = p.Items[:limit], true
+	}
+	return p
 }

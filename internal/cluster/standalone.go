@@ -35,3 +35,21 @@ func (Standalone) Nodes() int { return 1 }
 
 // Leave has nothing to do.
 func (Standalone) Leave(context.Context) error { return nil }
+
+// ListConnections lists nothing: no other node holds connections.
+func (Standalone) ListConnections(context.Context, apigw.ListInput) (apigw.ListOutput, error) {
+	return apigw.ListOutput{}, nil
+}
+
+// TagConnection answers ErrGone.
+func (Standalone) TagConnection(context.Context, string, map[string]string) error {
+	return apigw.ErrGone
+}
+
+// UntagConnection answers ErrGone.
+func (Standalone) UntagConnection(context.Context, string, ...string) error { return apigw.ErrGone }
+
+// Broadcast reaches nobody.
+func (Standalone) Broadcast(context.Context, []byte, map[string]string) (apigw.BroadcastResult, error) {
+	return apigw.BroadcastResult{}, nil
+}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -32,10 +30,13 @@ const (
 
 // connInfo is GetConnection's answer on the wire.
 type connInfo struct {
-	ConnectedAt  int64  `json:"connectedAt"`  // Unix ms
-	LastActiveAt int64  `json:"lastActiveAt"` // Unix ms
-	SourceIP     string `json:"sourceIp"`
-	UserAgent    string `json:"userAgent"`
+	ConnectionID string            `json:"connectionId,omitempty"`
+	ConnectedAt  int64             `json:"connectedAt"`  // Unix ms
+	LastActiveAt int64             `json:"lastActiveAt"` // Unix ms
+	SourceIP     string            `json:"sourceIp"`
+	UserAgent    string            `json:"userAgent"`
+	PrincipalID  string            `json:"principalId,omitempty"`
+	Tags         map[string]string `json:"tags,omitempty"`
 }
 
 // serve answers a request from another node, for a connection this node holds. The
@@ -51,7 +52,7 @@ func (m *Member) serve(msg *nats.Msg) {
 	switch {
 	case op == opPing && id == "":
 		reply.Data = []byte(m.instance)
-	case op != opPost && op != opGet && op != opDelete:
+	case op != opPost && op != opGet && op != opDelete && op != opTag && op != opUntag:
 		err = &apigw.Error{Status: http.StatusBadRequest, Type: "BadRequestException", Message: "Unknown operation"}
 	case !m.holds(id):
 		err = apigw.ErrGone
@@ -59,24 +60,24 @@ func (m *Member) serve(msg *nats.Msg) {
 		err = m.opts.Host.PostToConnection(ctx, id, msg.Data)
 	case op == opDelete:
 		err = m.opts.Host.DeleteConnection(ctx, id)
+	case op == opTag:
+		var tags map[string]string
+		if err = json.Unmarshal(msg.Data, &tags); err == nil {
+			err = m.opts.Host.TagConnection(ctx, id, tags)
+		}
+	case op == opUntag:
+		var keys []string
+		if err = json.Unmarshal(msg.Data, &keys); err == nil {
+			err = m.opts.Host.UntagConnection(ctx, id, keys...)
+		}
 	default:
 		var info apigw.ConnectionInfo
 		if info, err = m.opts.Host.GetConnection(ctx, id); err == nil {
-			reply.Data, err = json.Marshal(connInfo{ConnectedAt: info.ConnectedAt.UnixMilli(),
-				LastActiveAt: info.LastActiveAt.UnixMilli(), SourceIP: info.SourceIP, UserAgent: info.UserAgent})
+			reply.Data, err = json.Marshal(toWire(info))
 		}
 	}
 	if err != nil {
-		status, typ := apigw.ErrorStatus(err)
-		var e *apigw.Error
-		if errors.As(err, &e) {
-			reply.Data = []byte(e.Message)
-		} else {
-			m.log.Error("cluster call failed", "op", op, "connectionId", id, "err", err)
-			reply.Data = []byte("Internal server error")
-		}
-		reply.Header.Set(hdrStatus, strconv.Itoa(status))
-		reply.Header.Set(hdrType, typ)
+		setError(reply, err, m, op, id)
 	}
 	if msg.Reply == "" {
 		return
@@ -118,13 +119,8 @@ func (m *Member) call(ctx context.Context, op, id string, data []byte) ([]byte, 
 	if err != nil {
 		return nil, m.callError(ctx, op, id, err)
 	}
-	if s := reply.Header.Get(hdrStatus); s != "" {
-		status, _ := strconv.Atoi(s)
-		typ := reply.Header.Get(hdrType)
-		if status == http.StatusGone {
-			return nil, apigw.ErrGone
-		}
-		return nil, &apigw.Error{Status: status, Type: typ, Message: string(reply.Data)}
+	if err := replyError(reply); err != nil {
+		return nil, err
 	}
 	return reply.Data, nil
 }
@@ -168,8 +164,7 @@ func (m *Member) GetConnection(ctx context.Context, id string) (apigw.Connection
 		m.log.Error("bad GetConnection reply from another node", "connectionId", id, "err", err)
 		return apigw.ConnectionInfo{}, cluster.ErrUnavailable
 	}
-	return apigw.ConnectionInfo{ConnectedAt: time.UnixMilli(ci.ConnectedAt), LastActiveAt: time.UnixMilli(ci.LastActiveAt),
-		SourceIP: ci.SourceIP, UserAgent: ci.UserAgent}, nil
+	return fromWire(ci), nil
 }
 
 // DeleteConnection closes a connection of another node.

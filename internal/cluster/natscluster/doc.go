@@ -10,8 +10,10 @@
 // # Subjects and keys
 //
 // With prefix P (cluster.subjectPrefix, default "switchboard") and API id A, node N (the 8 hex
-// digits of its NodeID) answers requests on P.A.node.N.{post,get,delete}.{connectionId} and
-// P.A.node.N.ping, and nothing else. The JetStream KV bucket P_A (dots in P become '_') holds
+// digits of its NodeID) answers requests on P.A.node.N.{post,get,delete,tag,untag}.{connectionId}
+// and P.A.node.N.ping, and every node answers P.A.all.{list,broadcast} for its own
+// connections (the asking node gathers the answers); nothing else. The JetStream KV bucket P_A
+// (dots in P become '_') holds
 //
 //	n.N        the lease of node N: created with a TTL and renewed, so it expires when N dies
 //	c.N.{id}   the record of connection {id} of node N: what its DISCONNECT event needs

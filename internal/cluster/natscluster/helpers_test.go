@@ -3,12 +3,14 @@ package natscluster
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchboardhq/switchboard/internal/apigw"
+	"github.com/switchboardhq/switchboard/internal/cluster"
 	"github.com/switchboardhq/switchboard/internal/cluster/natscluster/natstest"
 	"github.com/switchboardhq/switchboard/internal/event"
 )
@@ -97,6 +99,64 @@ func (h *fakeHost) DeleteConnection(_ context.Context, id string) error {
 	delete(h.conns, id)
 	h.deleted = append(h.deleted, id)
 	return nil
+}
+
+func (h *fakeHost) ListConnections(_ context.Context, in apigw.ListInput) (apigw.ListOutput, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out apigw.ListOutput
+	for id, info := range h.conns {
+		if id > in.After && apigw.MatchTags(info.Tags, in.Tags) {
+			info.ConnectionID = id
+			out.Items = append(out.Items, info)
+		}
+	}
+	return cluster.MergePages(in.Limit, out), nil
+}
+
+func (h *fakeHost) TagConnection(_ context.Context, id string, tags map[string]string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	info, ok := h.conns[id]
+	if !ok {
+		return apigw.ErrGone
+	}
+	merged := maps.Clone(info.Tags)
+	if merged == nil {
+		merged = map[string]string{}
+	}
+	maps.Copy(merged, tags)
+	info.Tags = merged
+	h.conns[id] = info
+	return nil
+}
+
+func (h *fakeHost) UntagConnection(_ context.Context, id string, keys ...string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	info, ok := h.conns[id]
+	if !ok {
+		return apigw.ErrGone
+	}
+	info.Tags = maps.Clone(info.Tags)
+	for _, k := range keys {
+		delete(info.Tags, k)
+	}
+	h.conns[id] = info
+	return nil
+}
+
+func (h *fakeHost) Broadcast(_ context.Context, data []byte, tags map[string]string) (apigw.BroadcastResult, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var res apigw.BroadcastResult
+	for id, info := range h.conns {
+		if apigw.MatchTags(info.Tags, tags) {
+			h.posts[id] = append(h.posts[id], string(data))
+			res.Sent++
+		}
+	}
+	return res, nil
 }
 
 func (h *fakeHost) DeliverDisconnect(_ context.Context, c *event.Conn, code int, _ string) {

@@ -80,8 +80,9 @@ type Member struct {
 	started   time.Time
 	markerTTL time.Duration
 
-	sub *nats.Subscription
-	rec *recorder
+	sub    *nats.Subscription // P.A.node.N.>
+	allSub *nats.Subscription // P.A.all.>
+	rec    *recorder
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -161,6 +162,9 @@ func Join(ctx context.Context, c *Client, o Options) (_ *Member, err error) {
 			if m.sub != nil {
 				_ = m.sub.Unsubscribe()
 			}
+			if m.allSub != nil {
+				_ = m.allSub.Unsubscribe()
+			}
 			err = fmt.Errorf("join the cluster of API %s on NATS: %w", o.APIID, err)
 		}
 	}()
@@ -169,6 +173,9 @@ func Join(ctx context.Context, c *Client, o Options) (_ *Member, err error) {
 		return nil, err
 	}
 	if m.sub, err = c.nc.Subscribe(m.nodeSubj+".>", m.serve); err != nil {
+		return nil, err
+	}
+	if m.allSub, err = c.nc.Subscribe(m.base+".all.>", m.serveAll); err != nil {
 		return nil, err
 	}
 	if err := c.nc.FlushWithContext(ctx); err != nil {
@@ -274,8 +281,10 @@ func (m *Member) Leave(ctx context.Context) error {
 	stopWriter()
 	<-done
 	var err error
-	if uerr := m.sub.Unsubscribe(); uerr != nil && !errors.Is(uerr, nats.ErrConnectionClosed) {
-		err = fmt.Errorf("stop answering for node %s: %w", m.self, uerr)
+	for _, s := range []*nats.Subscription{m.sub, m.allSub} {
+		if uerr := s.Unsubscribe(); uerr != nil && !errors.Is(uerr, nats.ErrConnectionClosed) {
+			err = errors.Join(err, fmt.Errorf("stop answering for node %s: %w", m.self, uerr))
+		}
 	}
 	if m.client.Connected() {
 		if perr := m.kv.Purge(ctx, "n."+m.self, jetstream.PurgeTTL(m.markerTTL)); perr != nil {

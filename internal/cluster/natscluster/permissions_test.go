@@ -26,6 +26,7 @@ func nodePermissions(prefix, apiID string) (publish, subscribe []string) {
 	bucket := strings.TrimPrefix(stream, "KV_")
 	publish = []string{
 		base + ".node.>",
+		base + ".all.>",
 		"$KV." + bucket + ".>",
 		"$JS.API.INFO",
 		"$JS.API.STREAM.INFO." + stream,
@@ -35,7 +36,7 @@ func nodePermissions(prefix, apiID string) (publish, subscribe []string) {
 		"$JS.API.CONSUMER.DELETE." + stream + ".>",
 		"$JS.FC." + stream + ".>",
 	}
-	subscribe = []string{base + ".node.>", "_INBOX.>"}
+	subscribe = []string{base + ".node.>", base + ".all.>", "_INBOX.>"}
 	return publish, subscribe
 }
 
