@@ -33,9 +33,10 @@ const (
 	account = "123456789012"
 )
 
-// credentialsFile writes an IAM credentials file with four principals: a browser client allowed
+// credentialsFile writes an IAM credentials file with five principals: a browser client allowed
 // to connect and to use the "secure" route, a reader allowed only to connect, a backend allowed
-// to manage connections, and an outsider allowed nothing of this API.
+// to manage connections and broadcast, a poster allowed only to post to connections, and an
+// outsider allowed nothing of this API.
 func credentialsFile(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "credentials.yaml")
@@ -55,7 +56,16 @@ func credentialsFile(t *testing.T) string {
     statements:
       - Effect: Allow
         Action: execute-api:ManageConnections
-        Resource: arn:aws:execute-api:us-east-1:123456789012:*/local/*/@connections/*
+        Resource:
+          - arn:aws:execute-api:us-east-1:123456789012:*/local/*/@connections/*
+          - arn:aws:execute-api:us-east-1:123456789012:*/local/POST/@broadcast
+  - arn: arn:aws:iam::123456789012:user/poster
+    accessKeyId: AKIAPOSTER0000000001
+    secretAccessKey: poster-secret
+    statements:
+      - Effect: Allow
+        Action: execute-api:ManageConnections
+        Resource: arn:aws:execute-api:us-east-1:123456789012:*/local/POST/@connections/*
   - arn: arn:aws:iam::123456789012:user/reader
     accessKeyId: AKIAREADER0000000001
     secretAccessKey: reader-secret

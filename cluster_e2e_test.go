@@ -19,15 +19,22 @@ import (
 	"github.com/switchboardhq/switchboard/internal/cluster/natscluster/natstest"
 )
 
-// TestClusterThroughTheGoAPI: two APIs with the same name, each a node of one cluster on an
-// embedded NATS server (StartNATS), reach each other's connections through PostToConnection,
-// GetConnection and DeleteConnection.
-func TestClusterThroughTheGoAPI(t *testing.T) {
+// startNATS runs a NATS server with JetStream in the test process until the test ends.
+func startNATS(t *testing.T) *switchboard.NATSServer {
+	t.Helper()
 	ns, err := switchboard.StartNATS("127.0.0.1:0", t.TempDir(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(ns.Shutdown)
+	return ns
+}
+
+// TestClusterThroughTheGoAPI: two APIs with the same name, each a node of one cluster on an
+// embedded NATS server (StartNATS), reach each other's connections through PostToConnection,
+// GetConnection and DeleteConnection.
+func TestClusterThroughTheGoAPI(t *testing.T) {
+	ns := startNATS(t)
 	ids := newConnIDs()
 	node := func(name string) *switchboard.API {
 		return startAPI(t, switchboard.Props{
@@ -81,11 +88,7 @@ func TestClusterThroughTheGoAPI(t *testing.T) {
 // TestClusterSharesTheThrottle: each of two nodes enforces half of the stage's burst of 4, so
 // the third handshake on each node gets 429.
 func TestClusterSharesTheThrottle(t *testing.T) {
-	ns, err := switchboard.StartNATS("127.0.0.1:0", t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Shutdown)
+	ns := startNATS(t)
 	node := func(name string) *switchboard.API {
 		return startAPI(t, switchboard.Props{
 			Name:    "limited",

@@ -7,11 +7,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -82,6 +81,26 @@ func listConnections(t *testing.T, endpoint, query string, creds *aws.Credential
 		t.Fatalf("list body %s: %v", body, err)
 	}
 	return out
+}
+
+// listAll pages through the connection list, pageSize at a time, and returns the ids.
+func listAll(t *testing.T, endpoint string, pageSize int) []string {
+	t.Helper()
+	var ids []string
+	q := fmt.Sprintf("?maxResults=%d", pageSize)
+	for pages := 0; ; pages++ {
+		if pages > 100 {
+			t.Fatal("the list never ends")
+		}
+		out := listConnections(t, endpoint, q, nil)
+		for _, it := range out.Items {
+			ids = append(ids, it.ConnectionID)
+		}
+		if out.NextToken == "" {
+			return ids
+		}
+		q = fmt.Sprintf("?maxResults=%d&nextToken=%s", pageSize, url.QueryEscape(out.NextToken))
+	}
 }
 
 // tagsAPI starts an API whose connections are tagged by connectionTags (room from the query
@@ -159,19 +178,7 @@ func TestListTagAndBroadcast(t *testing.T) {
 	})
 
 	t.Run("pages with maxResults and nextToken", func(t *testing.T) {
-		var got []string
-		q := "?maxResults=1"
-		for i := 0; i < 5; i++ {
-			out := listConnections(t, ep, q, nil)
-			for _, it := range out.Items {
-				got = append(got, it.ConnectionID)
-			}
-			if out.NextToken == "" {
-				break
-			}
-			q = "?maxResults=1&nextToken=" + url.QueryEscape(out.NextToken)
-		}
-		if !slices.Equal(got, all) {
+		if got := listAll(t, ep, 1); !slices.Equal(got, all) {
 			t.Fatalf("paged ids %v, want %v", got, all)
 		}
 	})
@@ -368,36 +375,8 @@ func TestBroadcastSkipsASlowClient(t *testing.T) {
 // TestBroadcastAndListUnderIAM: with IAM on, the new endpoints want a SigV4 signature of a
 // principal allowed execute-api:ManageConnections on their resources, as @connections does.
 func TestBroadcastAndListUnderIAM(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "credentials.yaml")
-	if err := os.WriteFile(path, []byte(`principals:
-  - arn: arn:aws:iam::123456789012:user/browser
-    accessKeyId: AKIABROWSER000000001
-    secretAccessKey: browser-secret
-    statements:
-      - Effect: Allow
-        Action: execute-api:Invoke
-        Resource: arn:aws:execute-api:us-east-1:123456789012:*/local/$connect
-  - arn: arn:aws:iam::123456789012:user/backend
-    accessKeyId: AKIABACKEND000000001
-    secretAccessKey: backend-secret
-    statements:
-      - Effect: Allow
-        Action: execute-api:ManageConnections
-        Resource:
-          - arn:aws:execute-api:us-east-1:123456789012:*/local/*/@connections/*
-          - arn:aws:execute-api:us-east-1:123456789012:*/local/POST/@broadcast
-  - arn: arn:aws:iam::123456789012:user/poster
-    accessKeyId: AKIAPOSTER0000000001
-    secretAccessKey: poster-secret
-    statements:
-      - Effect: Allow
-        Action: execute-api:ManageConnections
-        Resource: arn:aws:execute-api:us-east-1:123456789012:*/local/POST/@connections/*
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	api, ids := tagsAPI(t, switchboard.Props{Region: region, AccountID: account,
-		Authorizer: switchboard.Authorizer{Type: "iam", CredentialsFile: path}})
+		Authorizer: switchboard.Authorizer{Type: "iam", CredentialsFile: credentialsFile(t)}})
 	c, status := dialStatus(t, presign(t, api.URL()+"?room=a", "AKIABROWSER000000001", "browser-secret", time.Now()), nil)
 	if status != http.StatusSwitchingProtocols {
 		t.Fatalf("handshake: %d", status)
@@ -440,11 +419,7 @@ func TestBroadcastAndListUnderIAM(t *testing.T) {
 // node a's HTTP endpoints, the list pages over every node's connections, a tag set on node a
 // reaches a connection of node c, and a broadcast reaches the matching clients of every node.
 func TestClusterListTagAndBroadcast(t *testing.T) {
-	ns, err := switchboard.StartNATS("127.0.0.1:0", t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ns.Shutdown)
+	ns := startNATS(t)
 	ids := newConnIDs()
 	node := func(name string) *switchboard.API {
 		return startAPI(t, switchboard.Props{
@@ -486,19 +461,7 @@ func TestClusterListTagAndBroadcast(t *testing.T) {
 	slices.Sort(all)
 	ep := nodes[0].ManagementEndpoint()
 
-	var got []string
-	q := "?maxResults=4"
-	for i := 0; i < 5; i++ {
-		out := listConnections(t, ep, q, nil)
-		for _, it := range out.Items {
-			got = append(got, it.ConnectionID)
-		}
-		if out.NextToken == "" {
-			break
-		}
-		q = "?maxResults=4&nextToken=" + url.QueryEscape(out.NextToken)
-	}
-	if !slices.Equal(got, all) {
+	if got := listAll(t, ep, 4); !slices.Equal(got, all) {
 		t.Fatalf("listed through node a: %v, want every node's %v", got, all)
 	}
 

@@ -72,12 +72,15 @@ type Connections struct {
 var _ apigw.Connections = (*Connections)(nil)
 
 // pick returns the connections that hold id.
-func (c *Connections) pick(id string) apigw.Connections {
+func (c *Connections) pick(id string) apigw.Connections { return holder(c.Self, id, c.Local, c.Remote) }
+
+// holder returns local for ids minted by self (and ids that name no node), else remote.
+func holder[T any](self event.NodeID, id string, local, remote T) T {
 	node, kind, ok := event.ParseID(id)
-	if !ok || kind != event.KindConnection || node == c.Self {
-		return c.Local
+	if !ok || kind != event.KindConnection || node == self {
+		return local
 	}
-	return c.Remote
+	return remote
 }
 
 // PostToConnection queues data on the connection, wherever it is held.
@@ -106,13 +109,7 @@ type Directory struct {
 
 var _ apigw.Directory = (*Directory)(nil)
 
-func (d *Directory) pick(id string) apigw.Directory {
-	node, kind, ok := event.ParseID(id)
-	if !ok || kind != event.KindConnection || node == d.Self {
-		return d.Local
-	}
-	return d.Remote
-}
+func (d *Directory) pick(id string) apigw.Directory { return holder(d.Self, id, d.Local, d.Remote) }
 
 // ListConnections merges a page of this node's connections with a page of the others'.
 func (d *Directory) ListConnections(ctx context.Context, in apigw.ListInput) (apigw.ListOutput, error) {
