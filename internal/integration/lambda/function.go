@@ -120,6 +120,7 @@ type Function struct {
 	redirect               redirect.Rules
 	log                    *slog.Logger
 	obs                    Observer
+	logs                   logRing // the workers' latest output lines (Status)
 
 	ctx    context.Context // cancelled by Close: stops builds and the poller
 	cancel context.CancelFunc

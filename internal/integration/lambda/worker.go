@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -63,10 +64,11 @@ type worker struct {
 	idleTimer *time.Timer
 
 	mu           sync.Mutex
-	proc         *os.Process // nil until the process has started
-	killPending  bool        // kill was asked for before proc was known
-	stopping     bool        // stop has been called: the runtime dropping its /next is expected
-	requestID    string      // the latest invocation, for attributing output lines
+	proc         *os.Process   // nil until the process has started
+	killPending  bool          // kill was asked for before proc was known
+	stopping     bool          // stop has been called: the runtime dropping its /next is expected
+	requestID    string        // the latest invocation, for attributing output lines
+	invocations  atomic.Uint64 // events delivered (Status)
 	initDuration time.Duration
 	initReported bool
 	peakKB       int64         // the highest VmHWM seen
@@ -171,6 +173,7 @@ func (w *worker) output(stream, line string) {
 		attrs = append(attrs, "requestId", id)
 	}
 	w.fn.log.Info(line, attrs...)
+	w.fn.logs.add(LogLine{At: time.Now(), Worker: w.num, Stream: stream, RequestID: id, Text: line})
 }
 
 // wait reaps the process, fails the invocation it was running, and tells the pool.
@@ -199,6 +202,7 @@ func (w *worker) deliver(inv *invocation) bool {
 	w.mu.Lock()
 	w.requestID = inv.id
 	w.mu.Unlock()
+	w.invocations.Add(1)
 	inv.start = time.Now()
 	w.fn.log.Info("START RequestId: "+inv.id+" Version: $LATEST", "function", w.fn.name, "requestId", inv.id)
 	if !w.api.offer(inv, w.exited) {
