@@ -10,6 +10,7 @@ import (
 	"github.com/switchboardhq/switchboard/internal/admin"
 	"github.com/switchboardhq/switchboard/internal/app"
 	"github.com/switchboardhq/switchboard/internal/config"
+	"github.com/switchboardhq/switchboard/internal/dashboard"
 	"github.com/switchboardhq/switchboard/internal/metrics"
 )
 
@@ -122,13 +123,17 @@ func (a *API) AdminAddress() string { return a.app.Config().Server.Admin }
 
 // Admin serves the admin endpoints of one or more APIs: GET /metrics (the Prometheus text
 // format: API Gateway's metrics and Switchboard's own for every API, labelled by api and stage,
-// and the Go and process collectors), /healthz and /readyz. Serve it on a listener of its own,
-// never on the APIs' listener (`switchboard serve --admin`).
+// and the Go and process collectors), /healthz, /readyz, and the live dashboard at /
+// (docs/dashboard.md), which can send messages to connections and close them. It has no
+// authentication: serve it on a private listener of its own, never on the APIs' listener
+// (`switchboard serve --admin`).
 type Admin struct {
-	h *admin.Handler
+	h    *admin.Handler
+	dash *dashboard.Handler // nil without APIs
 }
 
-// NewAdmin returns the admin handler of apis. /readyz answers 503 until SetReady.
+// NewAdmin returns the admin handler of apis, with the dashboard of every one of them at /.
+// /readyz answers 503 until SetReady.
 func NewAdmin(apis ...*API) (*Admin, error) {
 	var regs []*metrics.Registry
 	for _, a := range apis {
@@ -144,7 +149,25 @@ func NewAdmin(apis ...*API) (*Admin, error) {
 	if len(apis) > 0 && apis[0].opts != nil {
 		logger = apis[0].opts.logger
 	}
-	return &Admin{h: admin.New(admin.Options{Gatherer: g, Logger: logger})}, nil
+	ad := &Admin{h: admin.New(admin.Options{Gatherer: g, Logger: logger})}
+	if len(apis) > 0 {
+		views := make([]dashboard.API, len(apis))
+		for i, a := range apis {
+			views[i] = a.app.DashboardAPI()
+		}
+		ad.dash = dashboard.New(dashboard.Options{APIs: views, Logger: logger})
+		ad.h.Mount("/", ad.dash)
+	}
+	return ad, nil
+}
+
+// Close ends the dashboard's live streams and stops its recording of frames; the endpoints
+// still answer. Call it before closing the admin listener's server gracefully, whose Shutdown
+// would otherwise wait for the streams.
+func (ad *Admin) Close() {
+	if ad.dash != nil {
+		ad.dash.Close()
+	}
 }
 
 // Handler is the admin endpoints' http.Handler.
@@ -157,6 +180,6 @@ func (ad *Admin) SetReady() { ad.h.SetReady() }
 // the drain, so that load balancers stop sending new clients.
 func (ad *Admin) SetDraining() { ad.h.SetDraining() }
 
-// Mount adds a page to the admin listener (http.ServeMux patterns; "/" takes every path the
-// admin endpoints do not).
+// Mount adds a page to the admin listener (http.ServeMux patterns; the dashboard has "/", every
+// path the admin endpoints do not take, so a page goes under a path of its own).
 func (ad *Admin) Mount(pattern string, h http.Handler) { ad.h.Mount(pattern, h) }

@@ -12,6 +12,8 @@ command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 /usr/bin/aws --version 2>/dev/null | grep -q '^aws-cli/2' || need+=(awscli)
 # The ACME test (internal/edge) gets certificates from Debian's pebble ACME test server.
 [ -x /usr/bin/pebble ] || need+=(pebble)
+# The dashboard test (root package) drives Debian's headless Chromium.
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -51,6 +53,7 @@ if [ -n "$unformatted" ]; then
   echo "gofmt would change:"; echo "$unformatted"; exit 1
 fi
 go vet ./...
-# pebble is installed above: its test must run, not skip.
+# pebble and chromium are installed above: their tests must run, not skip.
 export SWITCHBOARD_REQUIRE_PEBBLE=1
+export SWITCHBOARD_REQUIRE_CHROMIUM=1
 go test -race -count=1 -timeout 20m ./... "$@"

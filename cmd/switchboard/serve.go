@@ -202,7 +202,7 @@ func startAdmin(addr string, apis []*switchboard.API, logger *slog.Logger, stdou
 	srv := &http.Server{Handler: adm.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	go func() { _ = srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "Admin:                http://%s (/metrics, /healthz, /readyz)\n", ln.Addr())
+	fmt.Fprintf(stdout, "Admin:                http://%s (dashboard /, /metrics, /healthz, /readyz)\n", ln.Addr())
 	return adm, func() { _ = srv.Close() }, nil
 }
 

@@ -245,9 +245,10 @@
   function renderTraffic(t) {
     if (!changed("traffic", t)) return;
     const note = $("traffic-note");
+    const over = t.window >= 1 ? "Rates and integration latencies over the last " + Math.round(t.window) + " s" : "Rates and latencies start with the next sample";
     if (!t.enabled) note.textContent = "Metrics are off for this API.";
-    else if (!t.detailed) note.textContent = "Per-route rows need stage.detailedMetrics: true; the stage as a whole is shown. Rates over the last " + Math.round(t.window) + " s.";
-    else note.textContent = "Rates and latencies over the last " + Math.round(t.window) + " s; counts since start. Dropped messages: " + t.dropped + ".";
+    else if (!t.detailed) note.textContent = "The stage as a whole: per-route rows need stage.detailedMetrics. " + over + "; counts since start.";
+    else note.textContent = over + "; counts since start. Messages dropped on full send queues: " + t.dropped + ".";
     $("traffic-table").tBodies[0].replaceChildren(...t.rows.map((r) => el("tr", {},
       el("th", { scope: "row" }, r.route ? el("code", { text: r.route }) : "Whole stage"),
       el("td", { text: fmt(r.messageRate, 1) }),
