@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -466,5 +467,21 @@ func TestTapIsRemovedWhenIdle(t *testing.T) {
 	defer a.mu.Unlock()
 	if a.tap == nil || a.taps != 2 {
 		t.Errorf("tap %v after %d installs, want it installed again", a.tap, a.taps)
+	}
+}
+
+// TestImportsOnlyLeaves keeps the package behind its API interface: of Switchboard's packages it
+// imports only the leaves apigw and metrics, whose types the interface speaks.
+func TestImportsOnlyLeaves(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Skipf("go list: %v", err)
+	}
+	allowed := []string{"/dashboard", "/internal/apigw", "/internal/metrics"}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/switchboardhq/switchboard") &&
+			!slices.ContainsFunc(allowed, func(s string) bool { return strings.HasSuffix(dep, s) }) {
+			t.Errorf("imports %s", dep)
+		}
 	}
 }
