@@ -139,7 +139,12 @@ func TestDashboardInChromium(t *testing.T) {
 			"sendMessage": {Handler: echo, ReturnResponse: true},
 		},
 	})
-	adm, err := switchboard.NewAdmin(api)
+	presence := startAPI(t, switchboard.Props{
+		Name:   "presence",
+		Stage:  switchboard.Stage{Name: "dev"},
+		Routes: map[string]switchboard.Route{"ping": {Handler: echo}},
+	})
+	adm, err := switchboard.NewAdmin(api, presence)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +161,9 @@ func TestDashboardInChromium(t *testing.T) {
 	waitPage(t, ctx, "the page to go live", `document.getElementById("live").dataset.state === "live"`)
 	if n := pageValue[int](t, ctx, `document.querySelectorAll("#route-table tbody tr").length`); n != 3 {
 		t.Errorf("the page lists %d routes, want 3", n)
+	}
+	if opts := pageValue[[]string](t, ctx, `[...document.getElementById("api-select").options].map((o) => o.textContent)`); len(opts) != 2 || opts[0] != "chat (dev)" || opts[1] != "presence (dev)" {
+		t.Errorf("the API selector offers %q", opts)
 	}
 	unlabelled := pageValue[[]string](t, ctx, `[...document.querySelectorAll("input, textarea, select")].filter((e) => e.labels.length === 0).map((e) => e.id)`)
 	if len(unlabelled) > 0 {
@@ -218,6 +226,17 @@ func TestDashboardInChromium(t *testing.T) {
 	if got := pageValue[string](t, ctx, `document.getElementById("notice").textContent`); !strings.Contains(got, "Closed") {
 		t.Errorf("the page's notice after closing is %q", got)
 	}
+
+	// The second API, chosen in the selector, shows its own routes and connections.
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const s = document.getElementById("api-select");
+		s.value = "1";
+		s.dispatchEvent(new Event("change"));
+	})()`)); err != nil {
+		t.Fatal(err)
+	}
+	waitPage(t, ctx, "the second API's routes", `[...document.querySelectorAll("#route-table tbody th")].map((th) => th.textContent).join() === "ping"`)
+	waitPage(t, ctx, "the second API's connections", `document.getElementById("conn-count").textContent === "0" && document.getElementById("conn").hidden && location.hash === "#api=1"`)
 }
 
 // connectionIDs returns the id of the one connection tagged room.
@@ -242,12 +261,13 @@ func connectionIDs(t *testing.T, api *switchboard.API, room string) string {
 	return page.Connections[0].ConnectionID
 }
 
-// screenshots saves the page at 1280×800 and at a phone's 390×844, after checking that the
-// phone-sized page needs no sideways scrolling.
+// screenshots saves the whole page at a width of 1280 (the viewport 1280×800) and a phone's
+// 390×844 viewport, after checking that the phone-sized page needs no sideways scrolling.
 func screenshots(t *testing.T, ctx context.Context, dir string) {
 	t.Helper()
-	shoot := func(name string) {
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	waitPage(t, ctx, "rates in the traffic table", `document.getElementById("traffic-note").textContent.includes("over the last")`)
+	shoot := func(name string, shot chromedp.Action[[]byte]) {
+		png, err := chromedp.Run(ctx, shot)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -259,7 +279,7 @@ func screenshots(t *testing.T, ctx context.Context, dir string) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
 		t.Fatal(err)
 	}
-	shoot("dashboard.png")
+	shoot("dashboard.png", chromedp.FullScreenshot(100))
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile)); err != nil {
 		t.Fatal(err)
 	}
@@ -270,7 +290,7 @@ func screenshots(t *testing.T, ctx context.Context, dir string) {
 	if err := chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.ID("conn"))); err != nil {
 		t.Fatal(err)
 	}
-	shoot("dashboard-phone.png")
+	shoot("dashboard-phone.png", chromedp.CaptureScreenshot())
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil && !errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
