@@ -26,10 +26,10 @@ type Report struct {
 
 	Connect   ConnectStats     `json:"connect"`
 	Messages  MessageStats     `json:"messages"`
-	RoundTrip Latency          `json:"round_trip"` // send to matching reply, measured messages only
+	RoundTrip Latency          `json:"round_trip"`       // send to matching reply, measured messages only
 	Fanout    *FanoutStats     `json:"fanout,omitempty"` // --fanout runs only
 	Errors    map[string]int64 `json:"errors"`           // count by kind, warmup included; {} when none
-	Notes     []string         `json:"notes"`      // warnings about the run; [] when none
+	Notes     []string         `json:"notes"`            // warnings about the run; [] when none
 }
 
 // ConnectStats describes the connect phase.
