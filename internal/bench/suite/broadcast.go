@@ -123,8 +123,12 @@ func fanoutFigure(l *load) string {
 		s = fmt.Sprintf("%s POSTs a round answered in p50 %s (%s/s), max %s; ids listed in %s; ", thousands(sum.MinSent),
 			millis(sum.Request.P50), thousands(int64(perSec(sum.MinSent, sum.Request.P50))), millis(sum.Request.Max), millis(f.ListMS))
 	}
-	s += fmt.Sprintf("all delivered p50 %s, p99 %s, max %s; %s rounds, %s sent, %s dropped", millis(sum.Delivered.P50),
-		millis(sum.Delivered.P99), millis(sum.Delivered.Max), thousands(int64(sum.Rounds)), thousands(sum.Sent), thousands(sum.Dropped))
+	rounds := "rounds"
+	if sum.Rounds == 1 {
+		rounds = "round"
+	}
+	s += fmt.Sprintf("all delivered p50 %s, p99 %s, max %s; %s %s, %s sent, %s dropped", millis(sum.Delivered.P50),
+		millis(sum.Delivered.P99), millis(sum.Delivered.Max), thousands(int64(sum.Rounds)), rounds, thousands(sum.Sent), thousands(sum.Dropped))
 	if sum.Gone > 0 {
 		s += fmt.Sprintf(", %s gone", thousands(sum.Gone))
 	}
