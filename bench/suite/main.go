@@ -25,7 +25,7 @@ func main() {
 	smoke := flag.Bool("smoke", false, "run the short version (CI)")
 	out := flag.String("out", "", "directory for <date>.md and the profiles (default bench/results; a temp dir with -smoke)")
 	sls := flag.Bool("serverless-offline", true, "run the serverless-offline baseline (installs it with npm into bench/.cache)")
-	only := flag.String("only", "", "comma-separated parts to run: idle, gateway, metrics, cluster, functions, cold-starts, serverless-offline (default: all)")
+	only := flag.String("only", "", "comma-separated parts to run: idle, gateway, metrics, cluster, broadcast, functions, cold-starts, serverless-offline (default: all)")
 	flag.Parse()
 	root, err := moduleRoot()
 	if err != nil {

@@ -164,10 +164,16 @@ func (r *runner) readLoop(c *conn) {
 			r.connEnded(c, err)
 			return
 		}
+		now := time.Now()
+		if r.fan != nil {
+			if !r.fan.receive(buf.Bytes(), now) {
+				r.errs.add(kindUnexpectedFrame)
+			}
+			continue
+		}
 		if r.cfg.idle {
 			continue // whatever a server pushes to idle connections is not ours to judge
 		}
-		now := time.Now()
 		seq, ok := parseSeq(buf.Bytes())
 		switch {
 		case ok && r.settle(c, seq, now, replied):

@@ -39,12 +39,15 @@ type errorCounts struct {
 	m  map[string]int64
 }
 
-func (e *errorCounts) add(kind string) {
+func (e *errorCounts) add(kind string) { e.addN(kind, 1) }
+
+// addN counts n errors of one kind.
+func (e *errorCounts) addN(kind string, n int64) {
 	e.mu.Lock()
 	if e.m == nil {
 		e.m = map[string]int64{}
 	}
-	e.m[kind]++
+	e.m[kind] += n
 	e.mu.Unlock()
 }
 

@@ -8,6 +8,7 @@ import (
 	"math"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -16,6 +17,8 @@ import (
 const (
 	maxConnections = 1_000_000
 	maxMessageSize = 1 << 20 // the client's read limit
+	maxRounds      = 100_000
+	maxWorkers     = 4096
 )
 
 // config is a validated command line.
@@ -36,6 +39,10 @@ type config struct {
 	headers      http.Header
 	subprotocols []string
 	idle         bool
+	fanout       string   // "", fanoutBroadcast or fanoutPosts
+	management   *url.URL // the management base of a fan-out run
+	rounds       int      // a fan-out run's rounds
+	workers      int      // concurrent posts of a posts fan-out
 	maxDuration  time.Duration
 	timeout      time.Duration
 	insecure     bool
@@ -72,7 +79,7 @@ func (f *headerFlag) Set(s string) error {
 // printing the usage for -h, and an error naming every problem found otherwise.
 func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	cfg := &config{headers: http.Header{}}
-	var sourceSpec, subprotocols string
+	var sourceSpec, subprotocols, management string
 	fs := flag.NewFlagSet("switchboard bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.IntVar(&cfg.conns, "connections", 10, "number of WebSocket connections to open")
@@ -91,6 +98,13 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.Var(&headerFlag{cfg.headers}, "header", "add a handshake request `header` given as \"Name: value\"; repeatable")
 	fs.StringVar(&subprotocols, "subprotocol", "", "WebSocket subprotocols to offer, comma-separated")
 	fs.BoolVar(&cfg.idle, "idle", false, "send nothing: hold the connections open for --duration (memory measurements)")
+	fs.StringVar(&cfg.fanout, "fanout", "", "broadcast or posts: send nothing from the clients; instead, --rounds times, send one\n"+
+		"message to every connection through the management endpoint, with one POST @broadcast\n"+
+		"(broadcast) or a POST @connections/{id} per connection (posts, ids from the list call),\n"+
+		"and time until every client has it")
+	fs.StringVar(&management, "management", "", "the stage's management `URL` for --fanout (default: the target URL with http(s)://)")
+	fs.IntVar(&cfg.rounds, "rounds", 20, "fan-out rounds, one after the other (--fanout)")
+	fs.IntVar(&cfg.workers, "workers", 64, "concurrent posts of --fanout posts, on keep-alive connections")
 	fs.DurationVar(&cfg.maxDuration, "max-duration", 10*time.Minute, "hard cap on the whole run before the final close; it always stops")
 	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "bound on each handshake and on each reply")
 	fs.BoolVar(&cfg.insecure, "insecure", false, "do not verify the server's TLS certificate (wss:// with a test certificate)")
@@ -156,6 +170,11 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	if cfg.idle && (cfg.count > 0 || cfg.rate > 0) {
 		add("--idle sends no messages: drop --count and --rate")
 	}
+	if cfg.fanout != "" {
+		cfg.management = checkFanout(cfg, management, add)
+	} else if management != "" {
+		add("--management needs --fanout")
+	}
 	if sourceSpec != "" {
 		src, err := parseSourceIPs(sourceSpec)
 		if err != nil {
@@ -175,6 +194,43 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// checkFanout checks the fan-out flags and returns the management URL: the given one, or the
+// target's with its scheme made http(s).
+func checkFanout(cfg *config, management string, add func(string, ...any)) *url.URL {
+	if cfg.fanout != fanoutBroadcast && cfg.fanout != fanoutPosts {
+		add("--fanout must be %s or %s, got %q", fanoutBroadcast, fanoutPosts, cfg.fanout)
+	}
+	if cfg.idle || cfg.count > 0 || cfg.rate > 0 || cfg.warmup > 0 {
+		add("--fanout sends no messages from the clients: drop --idle, --count, --rate and --warmup")
+	}
+	if cfg.rounds < 1 || cfg.rounds > maxRounds {
+		add("--rounds must be between 1 and %d, got %d", maxRounds, cfg.rounds)
+	}
+	if cfg.workers < 1 || cfg.workers > maxWorkers {
+		add("--workers must be between 1 and %d, got %d", maxWorkers, cfg.workers)
+	}
+	if management == "" {
+		if cfg.target.url == nil {
+			return nil
+		}
+		u := *cfg.target.url
+		u.Scheme = strings.Replace(u.Scheme, "ws", "http", 1)
+		return &u
+	}
+	u, err := url.Parse(management)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		add("--management must be an http:// or https:// URL, got %q", management)
+		return nil
+	}
+	// The same loopback rule as the target's.
+	ws := *u
+	ws.Scheme = strings.Replace(u.Scheme, "http", "ws", 1)
+	if _, err := parseTarget(ws.String(), cfg.allowRemote); err != nil {
+		add("--management: %v", err)
+	}
+	return u
 }
 
 func finiteNonNegative(f float64) bool {

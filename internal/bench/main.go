@@ -50,7 +50,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		notes = append(notes, fmt.Sprintf("%d connections exceed the open-file limit %d: expect %s errors (raise the hard limit: ulimit -Hn)",
 			cfg.conns, limit, kindDialFileLimit))
 	}
-	if envelope := len(newMessageBuilder(cfg.action, 0).appendMessage(nil, 1, time.Now().UnixNano())); !cfg.idle && cfg.size < envelope {
+	if envelope := len(newMessageBuilder(cfg.action, 0).appendMessage(nil, 1, time.Now().UnixNano())); !cfg.idle && cfg.fanout == "" && cfg.size < envelope {
 		notes = append(notes, fmt.Sprintf("--size %d is below the message envelope: messages are at least %d bytes", cfg.size, envelope))
 	}
 	for _, n := range notes {

@@ -104,6 +104,10 @@ func (r *runner) progressLine(elapsed time.Duration, interval histSnapshot, msgR
 	case phaseClosing:
 		return fmt.Sprintf("%s closing %d connections", head, r.live.Load())
 	}
+	if r.fan != nil {
+		return fmt.Sprintf("%s fan-out by %s: round %d/%d, %d frames received, %d errors", head, r.fan.via,
+			r.fan.current.Load(), len(r.fan.rounds), r.st.replies.Load(), errs)
+	}
 	phase := "measuring"
 	switch r.phase.Load() {
 	case phaseWarmup:

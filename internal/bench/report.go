@@ -15,7 +15,7 @@ import (
 // durations are in milliseconds (float) and rates per second.
 type Report struct {
 	URL         string    `json:"url"`          // the target as given
-	Mode        string    `json:"mode"`         // "echo", "post" or "idle"
+	Mode        string    `json:"mode"`         // "echo", "post", "idle" or "fanout"
 	Started     time.Time `json:"started"`      // when the run began
 	Connections int       `json:"connections"`  // connections requested (-c)
 	MessageSize int       `json:"message_size"` // requested message size in bytes
@@ -26,9 +26,10 @@ type Report struct {
 
 	Connect   ConnectStats     `json:"connect"`
 	Messages  MessageStats     `json:"messages"`
-	RoundTrip Latency          `json:"round_trip"` // send to matching reply, measured messages only
-	Errors    map[string]int64 `json:"errors"`     // count by kind, warmup included; {} when none
-	Notes     []string         `json:"notes"`      // warnings about the run; [] when none
+	RoundTrip Latency          `json:"round_trip"`       // send to matching reply, measured messages only
+	Fanout    *FanoutStats     `json:"fanout,omitempty"` // --fanout runs only
+	Errors    map[string]int64 `json:"errors"`           // count by kind, warmup included; {} when none
+	Notes     []string         `json:"notes"`            // warnings about the run; [] when none
 }
 
 // ConnectStats describes the connect phase.
@@ -84,8 +85,11 @@ func latencyOf(s histSnapshot) Latency {
 // report assembles the figures of a finished run.
 func (r *runner) report(tm timing, sources []string, fileLimit uint64, notes []string) *Report {
 	mode := r.cfg.mode
-	if r.cfg.idle {
+	switch {
+	case r.cfg.idle:
 		mode = "idle"
+	case r.fan != nil:
+		mode = "fanout"
 	}
 	rep := &Report{
 		URL:         r.url,
@@ -126,6 +130,17 @@ func (r *runner) report(tm timing, sources []string, fileLimit uint64, notes []s
 		PerSecond:  perSecond(r.st.received.Load(), ms),
 	}
 	rep.RoundTrip = latencyOf(r.rtt.snapshot())
+	if r.fan != nil {
+		fs := r.fanStats
+		fs.Via, fs.Management, fs.Workers = r.fan.via, r.fan.base, r.fan.workers
+		if fs.Via == fanoutBroadcast {
+			fs.Workers = 0
+		}
+		if fs.Rounds == nil {
+			fs.Rounds = []FanoutRound{}
+		}
+		rep.Fanout = &fs
+	}
 	if rep.Messages.Missed > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("could not keep up with --rate %g: %d sends skipped (achieved %.0f msg/s)",
 			r.cfg.rate, rep.Messages.Missed, perSecond(rep.Messages.Sent, ms)))
@@ -168,17 +183,23 @@ func (rep *Report) writeTable(w io.Writer) error {
 	if rep.TargetRate > 0 {
 		loop = fmt.Sprintf("fixed rate %g msg/s", rep.TargetRate)
 	}
-	if rep.Mode == "idle" {
+	switch {
+	case rep.Mode == "idle":
 		row("target", "%s (idle: no messages)", rep.URL)
-	} else {
+	case rep.Fanout != nil:
+		row("target", "%s (fan-out by %s through %s, %d-byte messages)", rep.URL, rep.Fanout.Via, rep.Fanout.Management, rep.MessageSize)
+	default:
 		row("target", "%s (%s, %s, %d-byte messages, action %q)", rep.URL, rep.Mode, loop, rep.MessageSize, rep.Action)
 	}
 	c := rep.Connect
 	row("connections", "%d attempted, %d ok, %d failed in %.2fs (%.0f conn/s)", c.Attempted, c.OK, c.Failed, c.Seconds, c.PerSecond)
 	row("connect latency", "p50 %s  p99 %s  max %s", fmtMS(c.Latency.P50MS), fmtMS(c.Latency.P99MS), fmtMS(c.Latency.MaxMS))
-	if rep.Mode == "idle" {
+	switch {
+	case rep.Mode == "idle":
 		row("held open", "%d connections at the end", c.OpenAtEnd)
-	} else {
+	case rep.Fanout != nil:
+		rep.Fanout.writeRows(row)
+	default:
 		m := rep.Messages
 		row("messages", "%d sent, %d received, %d timed out, %d lost", m.Sent, m.Received, m.TimedOut, m.Lost)
 		if m.Unanswered > 0 {

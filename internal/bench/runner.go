@@ -47,6 +47,8 @@ type runner struct {
 	rtt      *histogram
 	connLat  *histogram
 	phase    atomic.Int32
+	fan      *fanout     // a fan-out run's state; nil otherwise
+	fanStats FanoutStats // a fan-out run's figures, written by fanOut alone
 
 	mu    sync.Mutex
 	conns []*conn // appended while connecting; read-only afterwards
@@ -74,7 +76,7 @@ type timing struct {
 }
 
 func newRunner(cfg *config, d *dialer) *runner {
-	return &runner{
+	r := &runner{
 		cfg:    cfg,
 		url:    cfg.target.url.String(),
 		msg:    newMessageBuilder(cfg.action, cfg.size),
@@ -90,9 +92,13 @@ func newRunner(cfg *config, d *dialer) *runner {
 		deaths:  make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 	}
+	if cfg.fanout != "" {
+		r.fan = newFanout(cfg)
+	}
+	return r
 }
 
-// run performs the phases: connect, then exchange messages (or hold idle), then close. ctx is
+// run performs the phases: connect, then exchange messages (or hold idle, or fan out), then close. ctx is
 // already bounded by --max-duration; the close phase has its own bound.
 func (r *runner) run(ctx context.Context, progressOut io.Writer) timing {
 	var tm timing
@@ -105,12 +111,15 @@ func (r *runner) run(ctx context.Context, progressOut io.Writer) timing {
 	tm.connectEnd = time.Now()
 
 	if r.live.Load() > 0 {
-		if r.cfg.idle {
+		switch {
+		case r.fan != nil:
+			tm.measureStart, tm.measureEnd = r.fanOut(ctx)
+		case r.cfg.idle:
 			r.phase.Store(phaseIdle)
 			tm.measureStart = time.Now()
 			r.wait(ctx, time.After(r.cfg.duration))
 			tm.measureEnd = time.Now()
-		} else {
+		default:
 			tm.measureStart, tm.measureEnd = r.exchange(ctx)
 		}
 	}

@@ -55,7 +55,8 @@ func judge(rep *Report, p plan) []Budget {
 		judgeRatio(fmt.Sprintf("Metrics on cost at most 3%% of the in-process two-way route's messages/s at C = %d", p.budgetConns),
 			rep.row(fmt.Sprintf("metrics-%d", p.budgetConns)), throughput, func(r float64) bool { return r >= metricsCostRatio }, percent),
 	)
-	return append(out, judgeCluster(rep, p)...)
+	out = append(out, judgeCluster(rep, p)...)
+	return append(out, judgeBroadcast(rep.row(broadcastKey)))
 }
 
 func judgeIdle(r *Row) Budget {

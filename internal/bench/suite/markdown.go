@@ -126,6 +126,9 @@ func (r *Row) ratio() string {
 	if isConnectRow(r.Key) {
 		return ratioOf(r.Sub.connect().PerSecond, r.Base.connect().PerSecond) + " conn/s"
 	}
+	if r.Key == broadcastKey {
+		return fanoutRatio(r.Sub, r.Base)
+	}
 	s := ratioOf(throughput.of(r.Sub), throughput.of(r.Base)) + " msg/s, p99 " + ratioOf(p99.of(r.Sub), p99.of(r.Base))
 	if u := r.Use; u != nil && u.Sub.RSS > 0 && u.Base.RSS > 0 {
 		s += ", memory " + ratioOf(float64(u.Sub.RSS), float64(u.Base.RSS))
@@ -165,6 +168,9 @@ func isConnectRow(key string) bool {
 
 // loadFigure summarises a load run: connects/s for connect rows, messages/s and latency otherwise.
 func loadFigure(key string, l *load) string {
+	if key == broadcastKey {
+		return fanoutFigure(l)
+	}
 	if isConnectRow(key) {
 		c := l.connect()
 		return fmt.Sprintf("%s conn/s (%s in %.2f s; handshake p50 %s, p99 %s)",

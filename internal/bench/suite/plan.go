@@ -20,6 +20,9 @@ type plan struct {
 	replyTimeout  time.Duration // the load generator's --timeout
 	functionLimit int           // reserved concurrency of the function routes
 	coldStarts    int           // cold starts per runtime of the cold-start rows
+	// broadcastConns connections get broadcastRounds broadcasts, then postRounds rounds of a
+	// POST per connection from postWorkers workers (the broadcast row and its baseline).
+	broadcastConns, broadcastRounds, postRounds, postWorkers int
 	// serverlessOffline is set from Options; Smoke never runs it.
 	serverlessOffline bool
 }
@@ -42,6 +45,11 @@ var fullPlan = plan{
 	replyTimeout:  30 * time.Second,
 	functionLimit: 2,
 	coldStarts:    20,
+
+	broadcastConns:  10_000,
+	broadcastRounds: 20,
+	postRounds:      3,
+	postWorkers:     64,
 }
 
 // smokePlan is `make bench-smoke`: every row kind once, small and short, well under a minute.
@@ -61,4 +69,9 @@ var smokePlan = plan{
 	replyTimeout:  30 * time.Second,
 	functionLimit: 2,
 	coldStarts:    3,
+
+	broadcastConns:  500,
+	broadcastRounds: 3,
+	postRounds:      1,
+	postWorkers:     64,
 }

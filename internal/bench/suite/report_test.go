@@ -70,6 +70,23 @@ func withCluster(rep *Report, cross, same [2]float64, connect, alone float64) *R
 	return rep
 }
 
+// fanoutLoad is a fan-out run of one round per (server ms, delivered ms) pair, each sending to conns.
+func fanoutLoad(via string, conns int64, rounds ...[2]float64) *load {
+	f := &bench.FanoutStats{Via: via, Listed: conns, ListMS: 12}
+	for _, r := range rounds {
+		f.Rounds = append(f.Rounds, bench.FanoutRound{ServerMS: r[0], RequestMS: r[0] + 1, DeliveredMS: r[1], Sent: conns, Received: conns})
+	}
+	return &load{Command: "switchboard bench --fanout " + via, Rounds: []*bench.Report{{Fanout: f}}}
+}
+
+// withBroadcast adds the broadcast row: its rounds' server and delivery times, and the POST
+// loop's as the baseline.
+func withBroadcast(rep *Report, conns int64, rounds ...[2]float64) *Report {
+	rep.section("Broadcast", "about broadcasts").add(&Row{Key: broadcastKey, Title: "broadcast", BaseName: "POST loop",
+		Sub: fanoutLoad("broadcast", conns, rounds...), Base: fanoutLoad("posts", conns, [2]float64{0, 900}, [2]float64{0, 1100})})
+	return rep
+}
+
 func verdicts(bs []Budget) []Verdict {
 	out := make([]Verdict, len(bs))
 	for i, b := range bs {
@@ -87,8 +104,9 @@ func TestJudge(t *testing.T) {
 		6000)
 	metricsRow(good, 40000, 40400)
 	withCluster(good, [2]float64{6000, 1.5}, [2]float64{8000, 1.2}, 3000, 5000)
+	withBroadcast(good, 10_000, [2]float64{20, 60}, [2]float64{99, 150}, [2]float64{30, 70})
 	got := verdicts(judge(good, fullPlan))
-	want := []Verdict{Met, Met, Met, Met, Met, Met, Met, Met, Met, Met, Met}
+	want := []Verdict{Met, Met, Met, Met, Met, Met, Met, Met, Met, Met, Met, Met}
 	if strings.Join(toStrings(got), ",") != strings.Join(toStrings(want), ",") {
 		t.Fatalf("verdicts = %v, want %v", got, want)
 	}
@@ -101,8 +119,9 @@ func TestJudge(t *testing.T) {
 		4000)
 	metricsRow(bad, 30000, 40000)
 	withCluster(bad, [2]float64{3000, 2.5}, [2]float64{8000, 1.2}, 1500, 5000)
+	withBroadcast(bad, 10_000, [2]float64{20, 60}, [2]float64{100, 150}, [2]float64{30, 70})
 	got = verdicts(judge(bad, fullPlan))
-	want = []Verdict{NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet}
+	want = []Verdict{NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet, NotMet}
 	if strings.Join(toStrings(got), ",") != strings.Join(toStrings(want), ",") {
 		t.Fatalf("verdicts = %v, want %v", got, want)
 	}
@@ -116,7 +135,7 @@ func TestJudgeRowsThatCouldNotRun(t *testing.T) {
 	rep.row("loop-inproc-100").Err = "load generator errors: reply timeout: 3"
 	bs := judge(rep, fullPlan)
 	got := verdicts(bs)
-	want := []Verdict{NotRun, Failed, Failed, NotRun, NotRun, NotRun, Met, NotRun, NotRun, NotRun, NotRun}
+	want := []Verdict{NotRun, Failed, Failed, NotRun, NotRun, NotRun, Met, NotRun, NotRun, NotRun, NotRun, NotRun}
 	if strings.Join(toStrings(got), ",") != strings.Join(toStrings(want), ",") {
 		t.Fatalf("verdicts = %v, want %v", got, want)
 	}
@@ -126,6 +145,34 @@ func TestJudgeRowsThatCouldNotRun(t *testing.T) {
 	}
 	if !strings.Contains(bs[3].Figure, "function routes not available") {
 		t.Errorf("node figure %q should say why", bs[3].Figure)
+	}
+}
+
+func TestJudgeBroadcastAtFewerConnections(t *testing.T) {
+	rep := withBroadcast(&Report{}, 500, [2]float64{2, 6}, [2]float64{3, 7}, [2]float64{4, 8})
+	b := judgeBroadcast(rep.row(broadcastKey))
+	if b.Verdict != NotRun {
+		t.Errorf("verdict at 500 connections = %s, want %s", b.Verdict, NotRun)
+	}
+	for _, want := range []string{"p99 4.00 ms (p50 3.00 ms, max 4.00 ms) at 500 connections", "within budget there", "the POST loop: 900 ms"} {
+		if !strings.Contains(b.Figure, want) {
+			t.Errorf("figure %q lacks %q", b.Figure, want)
+		}
+	}
+}
+
+func TestFanoutMergesRuns(t *testing.T) {
+	a, b := fanoutLoad("broadcast", 10, [2]float64{1, 2}), fanoutLoad("broadcast", 10, [2]float64{3, 4}, [2]float64{5, 6})
+	a.Rounds = append(a.Rounds, b.Rounds...)
+	f := a.fanout()
+	if len(f.Rounds) != 3 || f.Via != "broadcast" {
+		t.Fatalf("merged %+v, want the 3 broadcast rounds", f)
+	}
+	if got := f.Summary().Server; got != (bench.Spread{P50: 3, P99: 5, Max: 5}) {
+		t.Errorf("server spread = %+v", got)
+	}
+	if (&load{Rounds: []*bench.Report{{}}}).fanout() != nil {
+		t.Error("a load without fan-out figures should have none")
 	}
 }
 
@@ -143,6 +190,7 @@ func TestMarkdown(t *testing.T) {
 		roundLoad("switchboard bench -c 100 ws://127.0.0.1:2/", [2]float64{50000, 7}, [2]float64{52000, 7}),
 		&Row{Key: "node-50", Title: "C = 50", NotRun: "Node.js is not installed"},
 		6000)
+	withBroadcast(rep, 10_000, [2]float64{20, 60}, [2]float64{40, 80})
 	rep.Machine = Machine{CPU: "Test CPU", Cores: 2, Kernel: "Linux 6.18", Go: "go1.26.8", Memory: "24 GB", FileLimit: fileLimit{soft: 20000, hard: 20000}, PortRange: "32768–60999"}
 	rep.Budgets = judge(rep, fullPlan)
 	rep.Servers = []string{"go run ./bench/server -listen 127.0.0.1:0"}
@@ -162,6 +210,9 @@ func TestMarkdown(t *testing.T) {
 		"- `go run ./bench/server -listen 127.0.0.1:0`",
 		"- cpu.pprof: a profile",
 		"9.0 KiB RSS per connection",
+		"server time p50 20.0 ms, p99 40.0 ms, max 40.0 ms; all delivered p50 60.0 ms",
+		"POST loop: 10,000 POSTs a round answered in p50 1.00 ms",
+		"7% of the time to deliver to all (p50)",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report lacks %q:\n%s", want, md)

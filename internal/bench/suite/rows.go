@@ -11,7 +11,7 @@ import (
 // steps are the suite's parts, in the order they run, by the names Options.Only takes.
 func (s *suite) steps() []step {
 	return []step{{"idle", s.idleRows}, {"gateway", s.gatewayRows}, {"metrics", s.metricsRows}, {"cluster", s.clusterRows},
-		{"functions", s.functionRows}, {"cold-starts", s.coldStartRows}, {"serverless-offline", s.serverlessOfflineRows}}
+		{"broadcast", s.broadcastRows}, {"functions", s.functionRows}, {"cold-starts", s.coldStartRows}, {"serverless-offline", s.serverlessOfflineRows}}
 }
 
 // step is one part of the suite.

@@ -26,8 +26,8 @@ type Options struct {
 	// ServerlessOffline runs the serverless-offline baseline (installing it with npm into
 	// CacheDir when missing). Default: true for the full suite; Smoke ignores it.
 	ServerlessOffline *bool
-	// Only, when not empty, names the parts to run (idle, gateway, metrics, cluster, functions,
-	// cold-starts, serverless-offline); the budget lines of the others are "not run". Default:
+	// Only, when not empty, names the parts to run (idle, gateway, metrics, cluster, broadcast,
+	// functions, cold-starts, serverless-offline); the budget lines of the others are "not run". Default:
 	// all.
 	Only []string
 	// Progress receives one line per step. Default: discard.
@@ -55,7 +55,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	defer os.RemoveAll(s.binDir)
 	for _, name := range opts.Only {
 		if !slices.ContainsFunc(s.steps(), func(st step) bool { return st.name == name }) {
-			return nil, fmt.Errorf("-only: no part named %q (idle, gateway, metrics, cluster, functions, cold-starts, serverless-offline)", name)
+			return nil, fmt.Errorf("-only: no part named %q (idle, gateway, metrics, cluster, broadcast, functions, cold-starts, serverless-offline)", name)
 		}
 	}
 
