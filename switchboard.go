@@ -13,7 +13,9 @@
 // use), AddRoutes to add routes while it runs, and PostToConnection, GetConnection and
 // DeleteConnection to reach clients without HTTP. Use Reload or WatchConfig to deploy a changed
 // config file while clients stay connected, Metric for API Gateway's CloudWatch metrics, and
-// NewAdmin for the admin endpoints (/metrics, /healthz, /readyz; docs/operations.md).
+// NewAdmin for the admin endpoints (the dashboard at /, /metrics, /healthz, /readyz;
+// docs/operations.md, docs/dashboard.md). ListConnections, TagConnection, UntagConnection and
+// Broadcast go beyond API Gateway (docs/connections.md).
 // Handlers are ordinary AWS Lambda handlers (see Handler).
 package switchboard
 

@@ -34,7 +34,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var tf templateFlags
 	tf.register(fs)
 	listen := fs.String("listen", "", "HOST:PORT to listen on (default: the first config's server.listen, else 127.0.0.1:3001)")
-	adminAddr := fs.String("admin", "", "HOST:PORT of the admin listener: /metrics, /healthz, /readyz (default: the first config's server.admin, else none)")
+	adminAddr := fs.String("admin", "", "HOST:PORT of the admin listener: the dashboard at /, /metrics, /healthz, /readyz (default: the first config's server.admin, else none)")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	format := fs.String("log-format", "text", "log format: text or json")
 	natsURL := fs.String("nats", "", "join the cluster of each API on the NATS server at URL (nats:// or tls://; overrides cluster.nats)")

@@ -421,25 +421,17 @@ func (c *Conn) send(data []byte, inline bool) error {
 // not read loses new frames, never the server's memory.
 func (c *Conn) enqueue(m outbound, inline bool) error {
 	c.mu.Lock()
-	if c.closed || c.closing.Load() {
+	if err := c.admitLocked(len(m.data)); err != nil {
 		c.mu.Unlock()
-		return apigw.ErrGone
-	}
-	if c.queued > 0 && c.queued+len(m.data) > c.lim.SendQueueBytes {
-		c.mu.Unlock()
-		if o := c.srv.obs; o != nil {
-			o.Dropped()
-		}
-		return apigw.ErrLimitExceeded
+		c.refused(err)
+		return err
 	}
 	if c.ws == nil || c.writing || len(c.queue) > 0 || !inline {
-		c.queue = append(c.queue, m)
-		c.queued += len(m.data)
-		if !c.writing && c.ws != nil {
-			c.writing = true
+		start := c.appendLocked(m)
+		c.mu.Unlock()
+		if start {
 			go c.drain()
 		}
-		c.mu.Unlock()
 		return nil
 	}
 	c.writing = true
@@ -447,6 +439,52 @@ func (c *Conn) enqueue(m outbound, inline bool) error {
 	c.write(m)
 	c.drain()
 	return nil
+}
+
+// queueOnly adds a frame to the send queue like enqueue but never starts a writer: when start is
+// true the connection has none yet, and the caller must run drain (writing is already set on its
+// behalf). Broadcast uses it so that its loop over thousands of connections is not made to wait
+// behind the writers it would start (each go statement can hand the CPU to the new goroutine).
+func (c *Conn) queueOnly(m outbound) (start bool, err error) {
+	c.mu.Lock()
+	if err = c.admitLocked(len(m.data)); err == nil {
+		start = c.appendLocked(m)
+	}
+	c.mu.Unlock()
+	c.refused(err)
+	return start, err
+}
+
+// admitLocked says whether a frame of n bytes may join the queue: ErrGone once the connection is
+// closing, ErrLimitExceeded when the queue is full. c.mu is held.
+func (c *Conn) admitLocked(n int) error {
+	if c.closed || c.closing.Load() {
+		return apigw.ErrGone
+	}
+	if c.queued > 0 && c.queued+n > c.lim.SendQueueBytes {
+		return apigw.ErrLimitExceeded
+	}
+	return nil
+}
+
+// appendLocked queues m and reports whether a writer must be started for it, marking the
+// connection as writing when so. Before the handshake ends no writer starts: attach does that.
+// c.mu is held.
+func (c *Conn) appendLocked(m outbound) (start bool) {
+	c.queue = append(c.queue, m)
+	c.queued += len(m.data)
+	if !c.writing && c.ws != nil {
+		c.writing = true
+		return true
+	}
+	return false
+}
+
+// refused counts a frame dropped because the send queue was full.
+func (c *Conn) refused(err error) {
+	if err == apigw.ErrLimitExceeded && c.srv.obs != nil {
+		c.srv.obs.Dropped()
+	}
 }
 
 // drain writes queued frames until the queue is empty, then clears writing.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/switchboardhq/switchboard/internal/apigw"
 	"github.com/switchboardhq/switchboard/internal/config"
 	"github.com/switchboardhq/switchboard/internal/event"
@@ -291,19 +292,34 @@ func (s *Server) Broadcast(_ context.Context, data []byte, tags map[string]strin
 	if len(data) > s.dep.Load().limits.MaxMessageBytes {
 		return res, apigw.ErrPayloadTooLarge
 	}
+	var writers []*Conn
 	for _, c := range s.conns.Snapshot() {
 		if c.closing.Load() || !apigw.MatchTags(c.tagMap(), tags) || len(data) > c.lim.MaxMessageBytes {
 			continue
 		}
-		switch err := c.send(data, false); err {
+		start, err := c.queueOnly(outbound{typ: websocket.MessageText, data: data})
+		switch err {
 		case nil:
 			res.Sent++
 			if s.obs != nil {
 				s.obs.Sent("")
 			}
+			if start {
+				writers = append(writers, c)
+			}
 		case apigw.ErrLimitExceeded:
 			res.Dropped++
 		}
+	}
+	if len(writers) > 0 {
+		// The writers start from one goroutine after the loop: started inside it, each new
+		// writer could take the CPU from the loop, and the answer would wait for thousands of
+		// frames to be written (docs/performance.md, Broadcast).
+		go func() {
+			for _, c := range writers {
+				go c.drain()
+			}
+		}()
 	}
 	return res, nil
 }
