@@ -1,9 +1,10 @@
 # Thin targets; CI runs them as they are.
 .PHONY: run test check bench fmt
 
-# Run the bundled example API (a chat room, as Go Lambda functions) on 127.0.0.1:3001.
+# Run the bundled example API (a chat room, as Go Lambda functions) on 127.0.0.1:3001, its
+# dashboard on 127.0.0.1:3002.
 run:
-	go run ./cmd/switchboard serve --config examples/chat/switchboard.yaml
+	go run ./cmd/switchboard serve --config examples/chat/switchboard.yaml --admin 127.0.0.1:3002
 
 # Install what the tests need (when missing) and run every test with the race detector.
 test:
@@ -17,7 +18,7 @@ check:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-# The benchmark suite, about six and a half minutes on two cores: writes and prints
+# The benchmark suite, about seven minutes on two cores: writes and prints
 # bench/results/<date>.md (profiles in bench/results/<date>/, not committed). See
 # docs/performance.md.
 .PHONY: bench-smoke
