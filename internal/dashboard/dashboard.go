@@ -20,7 +20,11 @@ import (
 	"embed"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -71,6 +75,10 @@ type Options struct {
 	Idle time.Duration
 	// ListLimit is how many connections the state lists. Default DefaultListLimit (100).
 	ListLimit int
+	// Hosts are host names, besides IP addresses, "localhost" and names under ".localhost", that
+	// the Host header may carry (without the port). Any other is refused, so that a site whose
+	// DNS name is rebound to the listener's address cannot read or drive the page.
+	Hosts []string
 }
 
 // API is what the dashboard shows and does for one API stage. Its methods are called from
@@ -241,7 +249,37 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("Cache-Control", "no-store")
+	if !h.hostAllowed(r.Host) {
+		writeJSON(w, http.StatusMisdirectedRequest, map[string]string{"message": "the dashboard answers to an IP address or localhost in the Host header, not " +
+			strconv.Quote(r.Host) + " (a rebound DNS name would otherwise reach it)"})
+		return
+	}
 	h.mux.ServeHTTP(w, r)
+}
+
+// hostAllowed says whether a request's Host may reach the dashboard: an IP address, localhost
+// (or a name under .localhost, which resolvers keep on loopback), or one of Options.Hosts.
+func (h *Handler) hostAllowed(hostport string) bool {
+	host := hostport
+	if hh, _, err := net.SplitHostPort(hostport); err == nil {
+		host = hh
+	}
+	host = strings.TrimSuffix(strings.ToLower(strings.Trim(host, "[]")), ".")
+	if host == "" {
+		return false
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	for _, allowed := range h.opts.Hosts {
+		if strings.EqualFold(host, allowed) {
+			return true
+		}
+	}
+	return false
 }
 
 // Close ends the event streams, removes the taps and forgets the frames. The page's requests

@@ -485,3 +485,38 @@ func TestImportsOnlyLeaves(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusesOtherHostNames: a page of another site whose DNS name was rebound to the listener's
+// address sends its own name in Host; the dashboard answers 421 to it, and serves IP addresses,
+// localhost and the names of Options.Hosts.
+func TestRefusesOtherHostNames(t *testing.T) {
+	_, srv := startDashboard(t, Options{APIs: []API{newFakeAPI()}, Hosts: []string{"dash.internal"}})
+	for host, want := range map[string]int{
+		"evil.example":           http.StatusMisdirectedRequest,
+		"evil.example:9090":      http.StatusMisdirectedRequest,
+		"localhost.evil.example": http.StatusMisdirectedRequest,
+		"127.0.0.1:9090":         http.StatusOK,
+		"[::1]:9090":             http.StatusOK,
+		"10.1.2.3":               http.StatusOK,
+		"localhost:9090":         http.StatusOK,
+		"app.localhost":          http.StatusOK,
+		"DASH.internal:443":      http.StatusOK,
+	} {
+		for _, path := range []string{"/", "/api/apis"} {
+			req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Host = host
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != want {
+				t.Errorf("GET %s with Host %s: %d %s, want %d", path, host, resp.StatusCode, body, want)
+			}
+		}
+	}
+}
